@@ -8,7 +8,12 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   platform: 'neutral',
-  splitting: false,
+  // Both entries share one chunk, so `pocketbase-auth/node` throws the very classes `pocketbase-auth` exports.
+  splitting: true,
   treeshake: true,
-  external: ['pocketbase', 'jose', 'zod', 'zod/mini', 'eventemitter3', 'dotenv'],
+  // The pocketbase SDK's main entry is ESM only; CommonJS output loads its CJS build so Node < 20.19 works.
+  esbuildOptions(options, context) {
+    if (context.format === 'cjs') options.alias = { pocketbase: 'pocketbase/cjs' }
+  },
+  external: ['pocketbase', 'jose', 'zod', 'eventemitter3', 'dotenv', /^node:/],
 })

@@ -20,6 +20,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Each file starts its own PocketBase; two cores, so keep it modest.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

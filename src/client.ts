@@ -1,0 +1,370 @@
+import { DEFAULTS, resolveConfig, type AuthClientOptions, type ResolvedConfig } from './config.js'
+import type { AuthError } from './errors/auth-error.js'
+import { MfaRequiredError, type FirstFactor } from './errors/mfa.js'
+import { AbortedError } from './errors/transport.js'
+import { AuthEventEmitter, type AuthEventListener, type AuthEventName } from './events.js'
+import * as account from './flows/account.js'
+import { fetchAuthMethods, type AuthMethods } from './flows/auth-methods.js'
+import { checkImpersonateInput, impersonateRequest, type ImpersonateOptions } from './flows/impersonate.js'
+import type { AuthCallOptions } from './flows/input.js'
+import {
+  completeOAuth2,
+  oauth2CodeSignIn,
+  parseOAuth2Callback,
+  startOAuth2,
+  type OAuth2Callback,
+  type OAuth2SignInOptions,
+  type StartOAuth2Options,
+  type StartOAuth2Result,
+} from './flows/oauth2.js'
+import { OAuth2StateStore } from './flows/oauth2-states.js'
+import { otpSignIn, requestOTP, type RequestOTPResult } from './flows/otp.js'
+import { passwordSignIn } from './flows/password.js'
+import { TokenKeeper } from './lifecycle/token-keeper.js'
+import { RefreshScheduler } from './scheduler/refresh-scheduler.js'
+import { buildSession, type ReceivedAuth } from './session/build-session.js'
+import { SessionState } from './session/session-state.js'
+import { createMemoryTokenStore } from './session/token-store.js'
+import type { AuthSession } from './session/types.js'
+
+/** How a child client (impersonation) is wired to its parent. Internal. */
+interface ChildWiring {
+  readonly session: AuthSession
+  readonly renew: (() => Promise<ReceivedAuth>) | undefined
+}
+
+/** Connection settings of each client, for the db adapter; kept off the public surface. */
+const connections = new WeakMap<AuthClient, { url: string; timeoutMs: number; fetch: typeof fetch | undefined }>()
+
+/** @internal The URL, timeout and fetch an `AuthClient` was created with. */
+export function connectionSettings(auth: AuthClient): { url: string; timeoutMs: number; fetch: typeof fetch | undefined } {
+  const settings = connections.get(auth)
+  if (settings === undefined) throw new TypeError('createDbInterface: expected an AuthClient from createAuthClient()')
+  return settings
+}
+
+/** Collection name of PocketBase superusers. */
+const SUPERUSERS = '_superusers'
+
+/**
+ * A PocketBase auth client: every auth flow, a memory-only session, proactive refresh and typed events.
+ * Create it with `createAuthClient()`.
+ */
+export class AuthClient {
+  readonly #config: ResolvedConfig
+  readonly #events: AuthEventEmitter
+  readonly #state: SessionState
+  readonly #keeper: TokenKeeper
+  readonly #scheduler: RefreshScheduler
+  readonly #oauth2States: OAuth2StateStore
+  #mfaDurationSeconds: number | undefined
+  #disposed = false
+
+  /** @internal Use `createAuthClient()`. */
+  constructor(options: AuthClientOptions, child?: ChildWiring) {
+    const { store, ...config } = resolveConfig(options)
+    this.#config = config
+    this.#events = new AuthEventEmitter((error, event) => this.#onListenerError(error, event))
+    this.#state = new SessionState(store ?? createMemoryTokenStore(), this.#events, config.logger, () =>
+      this.#scheduler.reschedule(),
+    )
+    this.#keeper = new TokenKeeper({
+      config,
+      state: this.#state,
+      signInWithPassword: ({ identity, password }) => this.authWithPassword(identity, password),
+      renew: child?.renew,
+    })
+    this.#scheduler = new RefreshScheduler({ config, state: this.#state, keeper: this.#keeper, events: this.#events })
+    this.#oauth2States = new OAuth2StateStore(config.now)
+    connections.set(this, { url: config.url, timeoutMs: config.timeoutMs, fetch: config.fetch })
+    if (child !== undefined) this.#state.apply(child.session, 'signedIn')
+  }
+
+  /** The auth collection this client signs in to. */
+  get collection(): string {
+    return this.#config.collection
+  }
+
+  /** The current session, or `null`. A new frozen object on every change. */
+  get session(): AuthSession | null {
+    return this.#state.current
+  }
+
+  /** Whether a session exists and its token has not expired. */
+  get isAuthenticated(): boolean {
+    const session = this.#state.current
+    return session !== null && this.#config.now() < session.expiresAt
+  }
+
+  /** Whether the session belongs to a superuser (`_superusers`). */
+  get isSuperuser(): boolean {
+    return this.#state.current?.collectionName === SUPERUSERS
+  }
+
+  /** Signs in with an identity (email or another identity field) and password. Emits `signedIn`. */
+  authWithPassword(identity: string, password: string, options?: AuthCallOptions): Promise<AuthSession> {
+    return this.#signIn('password', () =>
+      passwordSignIn(this.#config, this.#config.collection, identity, password, options),
+    )
+  }
+
+  /** Mails a one-time password. Resolves the same way for unknown emails. */
+  requestOTP(email: string, options?: { signal?: AbortSignal }): Promise<RequestOTPResult> {
+    return requestOTP(this.#config, this.#config.collection, email, options?.signal)
+  }
+
+  /** Signs in with the `otpId` from `requestOTP` and the code from the mail. Emits `signedIn`. */
+  authWithOTP(otpId: string, code: string, options?: AuthCallOptions): Promise<AuthSession> {
+    return this.#signIn('otp', () => otpSignIn(this.#config, this.#config.collection, otpId, code, options))
+  }
+
+  /** The collection's auth methods, typed, without PocketBase's legacy fields. */
+  async listAuthMethods(options?: { signal?: AbortSignal }): Promise<AuthMethods> {
+    const methods = await fetchAuthMethods(this.#config, this.#config.collection, options?.signal)
+    this.#mfaDurationSeconds = methods.mfa.enabled ? methods.mfa.durationSeconds : undefined
+    return methods
+  }
+
+  /** Starts an OAuth2 code + PKCE sign-in; the verifier stays in memory for 10 minutes, keyed by `state`. */
+  startOAuth2(provider: string, options: StartOAuth2Options): Promise<StartOAuth2Result> {
+    return startOAuth2(
+      this.#config,
+      this.#config.collection,
+      this.#oauth2States,
+      provider,
+      options,
+      DEFAULTS.oauth2StateTtlMs,
+    )
+  }
+
+  /** Finishes an OAuth2 sign-in from the callback URL or its `{ state, code }`. Emits `signedIn`. */
+  completeOAuth2(callback: string | URL | OAuth2Callback, options?: OAuth2SignInOptions): Promise<AuthSession> {
+    const parsed = typeof callback === 'string' || callback instanceof URL ? parseOAuth2Callback(callback) : callback
+    return this.#signIn('oauth2', () =>
+      completeOAuth2(this.#config, this.#config.collection, this.#oauth2States, parsed, this.#withLink(options)),
+    )
+  }
+
+  /** Low level: exchanges an OAuth2 code you obtained yourself. Emits `signedIn`. */
+  authWithOAuth2Code(
+    provider: string,
+    code: string,
+    codeVerifier: string,
+    redirectUrl: string,
+    createData?: Record<string, unknown>,
+    options?: OAuth2SignInOptions,
+  ): Promise<AuthSession> {
+    return this.#signIn('oauth2', () =>
+      oauth2CodeSignIn(this.#config, this.#config.collection, {
+        provider,
+        code,
+        codeVerifier,
+        redirectUrl,
+        createData,
+        options: this.#withLink(options),
+      }),
+    )
+  }
+
+  /** Refreshes the token now (single-flight). Emits `tokenRefreshed`. */
+  authRefresh(options?: Omit<AuthCallOptions, 'mfaId'>): Promise<AuthSession> {
+    return this.#keeper.refresh(options)
+  }
+
+  /** A token good for at least the refresh skew, refreshing or signing in (with `credentials`) first if needed. */
+  getToken(): Promise<string> {
+    return this.#keeper.getToken()
+  }
+
+  /** As a superuser, returns a child client signed in as `recordId` with a non-refreshable token. */
+  async impersonate(recordId: string, options?: ImpersonateOptions): Promise<AuthClient> {
+    checkImpersonateInput(recordId, options)
+    const collection = options?.collection ?? DEFAULTS.collection
+    const { signal, ...renewOptions } = options ?? {}
+    const request = async (signalToUse?: AbortSignal): Promise<ReceivedAuth> => {
+      const token = await this.getToken()
+      try {
+        return await impersonateRequest(this.#config, token, recordId, collection, {
+          ...renewOptions,
+          ...(signalToUse === undefined ? {} : { signal: signalToUse }),
+        })
+      } catch (error) {
+        this.#keeper.endIfRejected(error, token)
+        throw error
+      }
+    }
+    const received = await request(signal)
+    return new AuthClient(this.#childOptions(collection), {
+      session: buildSession(received),
+      renew: options?.renew === true ? () => request() : undefined,
+    })
+  }
+
+  /** Ends the session locally: clears memory, stops timers, emits `signedOut`. PocketBase has no server logout. */
+  logout(): void {
+    this.#state.supersedeSignIns()
+    this.#oauth2States.clear()
+    this.#state.end('logout')
+  }
+
+  /** Mails a verification link to `email`. */
+  requestVerification(email: string, options?: account.AccountCallOptions): Promise<void> {
+    return account.requestVerification(this.#config, this.#config.collection, email, options)
+  }
+
+  /** Confirms an email address with the token from the verification mail. */
+  confirmVerification(token: string, options?: account.AccountCallOptions): Promise<void> {
+    return account.confirmVerification(this.#config, this.#config.collection, token, options)
+  }
+
+  /** Mails a password-reset link to `email`. */
+  requestPasswordReset(email: string, options?: account.AccountCallOptions): Promise<void> {
+    return account.requestPasswordReset(this.#config, this.#config.collection, email, options)
+  }
+
+  /** Sets a new password with the token from the reset mail. Existing sessions of that record stop working. */
+  confirmPasswordReset(
+    token: string,
+    password: string,
+    passwordConfirm: string,
+    options?: account.AccountCallOptions,
+  ): Promise<void> {
+    return account.confirmPasswordReset(
+      this.#config,
+      this.#config.collection,
+      { token, password, passwordConfirm },
+      options,
+    )
+  }
+
+  /** Mails a confirmation link to `newEmail` for the signed-in record. */
+  async requestEmailChange(newEmail: string, options?: account.AccountCallOptions): Promise<void> {
+    account.checkEmailChangeInput(newEmail)
+    const token = await this.getToken()
+    const collection = this.#state.current?.collectionName ?? this.#config.collection
+    try {
+      await account.requestEmailChange(this.#config, collection, newEmail, token, options)
+    } catch (error) {
+      this.#keeper.endIfRejected(error, token)
+      throw error
+    }
+  }
+
+  /** Changes the email with the token from the confirmation mail and the current password. */
+  confirmEmailChange(token: string, password: string, options?: account.AccountCallOptions): Promise<void> {
+    return account.confirmEmailChange(this.#config, this.#config.collection, { token, password }, options)
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. A throwing listener never breaks the client. */
+  on<K extends AuthEventName>(event: K, listener: AuthEventListener<K>): () => void {
+    return this.#events.on(event, listener)
+  }
+
+  /** Stops every timer and listener this client owns. Idempotent; the session stays readable. */
+  dispose(): void {
+    if (this.#disposed) return
+    this.#disposed = true
+    this.#scheduler.stop()
+    this.#events.removeAll()
+    this.#oauth2States.clear()
+  }
+
+  /** `await using auth = createAuthClient(...)` disposes at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose()
+  }
+
+  /** Never reveals the token when logged or serialised. */
+  toJSON(): Record<string, unknown> {
+    const session = this.#state.current
+    return {
+      collection: this.#config.collection,
+      session:
+        session === null ? null : { recordId: session.recordId, collectionName: session.collectionName, expiresAt: session.expiresAt },
+    }
+  }
+
+  async #signIn(factor: FirstFactor, run: () => Promise<ReceivedAuth>): Promise<AuthSession> {
+    const intent = this.#state.beginSignIn()
+    let received: ReceivedAuth
+    try {
+      received = await run()
+    } catch (error) {
+      if (error instanceof MfaRequiredError) throw await this.#onMfaRequired(error, factor)
+      this.#logFailure(factor, error)
+      throw error
+    }
+    const session = buildSession(received)
+    if (!this.#state.isLatestSignIn(intent)) {
+      throw new AbortedError(`${factor} sign-in discarded: a later sign-in or logout() superseded it`)
+    }
+    this.#state.apply(session, 'signedIn')
+    return session
+  }
+
+  async #onMfaRequired(error: MfaRequiredError, factor: FirstFactor): Promise<MfaRequiredError> {
+    const duration = this.#mfaDurationSeconds ?? (await this.#lookUpMfaDuration())
+    const expiresAt = duration === undefined ? undefined : this.#config.now() + duration * 1000
+    const enriched = new MfaRequiredError(error.mfaId, factor, expiresAt, {
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.exchange === undefined ? {} : { exchange: error.exchange }),
+    })
+    this.#config.logger.info('MFA required', { collection: this.#config.collection, firstFactor: factor })
+    this.#events.emit('mfaRequired', { mfaId: enriched.mfaId, expiresAt, firstFactor: factor })
+    return enriched
+  }
+
+  /** Asks auth-methods for the MFA duration, so `MfaRequiredError.expiresAt` can be set. Best effort. */
+  async #lookUpMfaDuration(): Promise<number | undefined> {
+    try {
+      await this.listAuthMethods()
+    } catch (error) {
+      this.#logFailure('auth-methods', error)
+    }
+    return this.#mfaDurationSeconds
+  }
+
+  #withLink(options: OAuth2SignInOptions | undefined): OAuth2SignInOptions & { token?: string } {
+    const token = options?.link === true ? this.#state.current?.token : undefined
+    return { ...options, ...(token === undefined ? {} : { token }) }
+  }
+
+  #childOptions(collection: string): AuthClientOptions {
+    const c = this.#config
+    return {
+      url: c.url,
+      collection,
+      autoRefresh: c.autoRefresh,
+      refreshSkewSeconds: c.refreshSkewSeconds,
+      timeoutMs: c.timeoutMs,
+      now: c.now,
+      logger: c.logger,
+      ...(c.fetch === undefined ? {} : { fetch: c.fetch }),
+      ...(c.userAgent === undefined ? {} : { userAgent: c.userAgent }),
+    }
+  }
+
+  #logFailure(factor: string, error: unknown): void {
+    const code = (error as Partial<AuthError> | undefined)?.code ?? 'unknown'
+    this.#config.logger.warn('sign-in failed', { collection: this.#config.collection, factor, code })
+  }
+
+  #onListenerError(error: unknown, event: AuthEventName): void {
+    this.#config.logger.error('an event listener threw', { event })
+    if (event !== 'error') this.#events.emit('error', error instanceof Error ? error : new Error(String(error)))
+  }
+}
+
+/**
+ * Creates an `AuthClient`. Options are validated once, here.
+ *
+ * @throws {ConfigError} `config_invalid`, naming every bad option.
+ * @example
+ * ```ts
+ * const auth = createAuthClient({ url: 'http://127.0.0.1:8090' })
+ * await auth.authWithPassword('alice@example.com', 'correct horse battery staple')
+ * ```
+ */
+export function createAuthClient(options: AuthClientOptions): AuthClient {
+  return new AuthClient(options)
+}

@@ -1,0 +1,135 @@
+import type {
+  ListResult,
+  RecordFullListOptions,
+  RecordListOptions,
+  RecordModel,
+  RecordOptions,
+  RecordService,
+} from 'pocketbase'
+import { connectionSettings, type AuthClient } from '../client.js'
+import { UnexpectedResponseError } from '../errors/protocol.js'
+import { AuthedPocketBase } from './authed-pocketbase.js'
+import { formatIssuePath, type StandardSchemaV1 } from './standard-schema.js'
+
+export type { ListResult, RecordModel } from 'pocketbase'
+
+/** Options of `db.collection()`. */
+export interface DbCollectionOptions<T> {
+  /** Validates every returned record (any Standard Schema: zod, zod/mini, valibot…). @default no validation */
+  schema?: StandardSchemaV1<T>
+}
+
+/** Options of `createDbInterface()`. Reserved for future use. */
+export type DbInterfaceOptions = Record<string, never>
+
+/** Body of a create or update: the record's fields, or `FormData` for files. */
+export type RecordBody<T> = Partial<T> | Record<string, unknown> | FormData
+
+/**
+ * The record calls of one collection, each with a fresh token from the `AuthClient`.
+ * Results are validated by the optional schema.
+ */
+export class DbCollection<T = RecordModel> {
+  readonly #service: RecordService
+  readonly #name: string
+  readonly #schema: StandardSchemaV1<T> | undefined
+
+  /** @internal Use `db.collection(name)`. */
+  constructor(service: RecordService, name: string, schema: StandardSchemaV1<T> | undefined) {
+    this.#service = service
+    this.#name = name
+    this.#schema = schema
+  }
+
+  /** One page of records. @throws {AuthError} e.g. `token_expired`, `forbidden`, `unexpected_response` */
+  async getList(page = 1, perPage = 30, options?: RecordListOptions): Promise<ListResult<T>> {
+    const result = await this.#service.getList<unknown>(page, perPage, options)
+    return { ...result, items: await this.#checkAll(result.items, 'GET', 'records') }
+  }
+
+  /** Every record matching the options (fetched in batches). */
+  async getFullList(options?: RecordFullListOptions): Promise<T[]> {
+    return this.#checkAll(await this.#service.getFullList<unknown>(options), 'GET', 'records')
+  }
+
+  /** One record by id. @throws {NotFoundError} `not_found` */
+  async getOne(id: string, options?: RecordOptions): Promise<T> {
+    return this.#check(await this.#service.getOne<unknown>(id, options), 'GET', `records/${id}`)
+  }
+
+  /** The first record matching `filter`. @throws {NotFoundError} `not_found` */
+  async getFirstListItem(filter: string, options?: RecordListOptions): Promise<T> {
+    return this.#check(await this.#service.getFirstListItem<unknown>(filter, options), 'GET', 'records')
+  }
+
+  /** Creates a record. @throws {ValidationError} `validation_failed` */
+  async create(body: RecordBody<T>, options?: RecordOptions): Promise<T> {
+    return this.#check(await this.#service.create<unknown>(body, options), 'POST', 'records')
+  }
+
+  /** Updates a record. @throws {ValidationError} `validation_failed` */
+  async update(id: string, body: RecordBody<T>, options?: RecordOptions): Promise<T> {
+    return this.#check(await this.#service.update<unknown>(id, body, options), 'PATCH', `records/${id}`)
+  }
+
+  /** Deletes a record. @throws {NotFoundError} `not_found` */
+  delete(id: string, options?: RecordOptions): Promise<boolean> {
+    return this.#service.delete(id, options)
+  }
+
+  async #checkAll(items: readonly unknown[], method: string, action: string): Promise<T[]> {
+    return Promise.all(items.map((item, index) => this.#check(item, method, action, index)))
+  }
+
+  async #check(record: unknown, method: string, action: string, index?: number): Promise<T> {
+    if (this.#schema === undefined) return record as T
+    const result = await this.#schema['~standard'].validate(record)
+    if (result.issues === undefined) return result.value
+    const first = result.issues[0]
+    const where = `${method} /api/collections/${this.#name}/${action}`
+    const which = index === undefined ? 'the record' : `record ${index}`
+    throw new UnexpectedResponseError(
+      `${where}: ${which} does not match the schema at "${first === undefined ? '(record)' : formatIssuePath(first)}": ${first?.message ?? 'invalid'}`,
+    )
+  }
+}
+
+/**
+ * Collection access for an `AuthClient`: every request carries a fresh token; a call made while the session is
+ * known to be expired throws `token_expired` instead of silently running as a guest.
+ */
+export class DbInterface {
+  /** A `PocketBase` instance whose every request is authenticated the same way, for anything else. */
+  readonly pb: AuthedPocketBase
+
+  /** @internal Use `createDbInterface(auth)`. */
+  constructor(auth: AuthClient) {
+    this.pb = new AuthedPocketBase(auth, connectionSettings(auth))
+  }
+
+  /**
+   * The record calls of collection `name`.
+   *
+   * @example
+   * ```ts
+   * const posts = db.collection<Post>('posts', { schema: PostSchema })
+   * const page = await posts.getList(1, 20, { filter: 'published = true' })
+   * ```
+   */
+  collection<T = RecordModel>(name: string, options?: DbCollectionOptions<T>): DbCollection<T> {
+    return new DbCollection<T>(this.pb.collection(name), name, options?.schema)
+  }
+}
+
+/**
+ * Creates the db-interface adapter over an `AuthClient`.
+ *
+ * @example
+ * ```ts
+ * const db = createDbInterface(auth)
+ * const page = await db.collection<Post>('posts').getList(1, 20, { filter: 'published = true' })
+ * ```
+ */
+export function createDbInterface(auth: AuthClient): DbInterface {
+  return new DbInterface(auth)
+}

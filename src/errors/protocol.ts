@@ -1,0 +1,101 @@
+import { AuthError, type AuthErrorOptions } from './auth-error.js'
+
+/** Why a sign-in was refused; PocketBase gives the same answer for a wrong password and an unknown user. */
+export type InvalidCredentialsReason =
+  /** Wrong identity or secret (or an unknown identity: PocketBase does not tell them apart). */
+  | 'credentials'
+  /** The MFA second factor used the same method as the first one. */
+  | 'mfa_same_method'
+  /** The `mfaId` is unknown, expired or already used. Start the sign-in again. */
+  | 'mfa_session_invalid'
+  /** The `mfaId` belongs to another record than the second factor. */
+  | 'mfa_session_mismatch'
+
+/** The server refused the sign-in. `reason` tells the MFA cases apart. */
+export class InvalidCredentialsError extends AuthError {
+  /** Always `'invalid_credentials'`. */
+  readonly code = 'invalid_credentials' as const
+  /** Which refusal this is. */
+  readonly reason: InvalidCredentialsReason
+
+  constructor(message: string, reason: InvalidCredentialsReason, options?: AuthErrorOptions) {
+    super(message, options)
+    this.reason = reason
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { reason: this.reason }
+  }
+}
+
+/** The OTP code is wrong, expired, already used, or its `otpId` is unknown. */
+export class OTPInvalidError extends AuthError {
+  /** Always `'otp_invalid'`. */
+  readonly code = 'otp_invalid' as const
+}
+
+/** The server refused the action for this caller or collection (HTTP 403), e.g. a disabled auth method. */
+export class ForbiddenError extends AuthError {
+  /** Always `'forbidden'`. */
+  readonly code = 'forbidden' as const
+}
+
+/** The collection, record or route does not exist (HTTP 404). */
+export class NotFoundError extends AuthError {
+  /** Always `'not_found'`. */
+  readonly code = 'not_found' as const
+}
+
+/** One field-level problem reported by PocketBase. */
+export interface FieldError {
+  /** PocketBase's code, e.g. `validation_required`. */
+  readonly code: string
+  /** PocketBase's human-readable message. */
+  readonly message: string
+}
+
+/** PocketBase rejected the submitted data (HTTP 400). `fieldErrors` is keyed by dotted field path. */
+export class ValidationError extends AuthError {
+  /** Always `'validation_failed'`. */
+  readonly code = 'validation_failed' as const
+  /** Field errors by dotted path, e.g. `password` or `authToken.duration`. */
+  readonly fieldErrors: Readonly<Record<string, FieldError>>
+
+  constructor(message: string, fieldErrors: Record<string, FieldError>, options?: AuthErrorOptions) {
+    super(message, options)
+    this.fieldErrors = fieldErrors
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { fieldErrors: this.fieldErrors }
+  }
+}
+
+/** Too many requests (HTTP 429). PocketBase sends no `Retry-After`, so `retryAfterMs` is usually absent. */
+export class RateLimitedError extends AuthError {
+  /** Always `'rate_limited'`. */
+  readonly code = 'rate_limited' as const
+  /** How long to wait, when the server said so. */
+  readonly retryAfterMs?: number
+
+  constructor(message: string, retryAfterMs: number | undefined, options?: AuthErrorOptions) {
+    super(message, options)
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs
+  }
+
+  protected override details(): Record<string, unknown> {
+    return this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }
+  }
+}
+
+/** The server failed (HTTP 5xx). Retrying later may help. */
+export class ServerError extends AuthError {
+  /** Always `'server_error'`. */
+  readonly code = 'server_error' as const
+}
+
+/** The server answered something this SDK cannot read: malformed JSON or a body of the wrong shape. */
+export class UnexpectedResponseError extends AuthError {
+  /** Always `'unexpected_response'`. */
+  readonly code = 'unexpected_response' as const
+}

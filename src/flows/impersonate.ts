@@ -1,0 +1,59 @@
+import type { ResolvedConfig } from '../config.js'
+import { collectionPath } from '../http/request.js'
+import type { ReceivedAuth } from '../session/build-session.js'
+import { InputCheck } from './input.js'
+import { requestAuth } from './sign-in-request.js'
+
+/** Options of `impersonate`. */
+export interface ImpersonateOptions {
+  /** Collection of the record to impersonate. @default the client's collection */
+  collection?: string
+  /** Lifetime of the impersonation token in seconds; 0 means the collection's auth token duration. @default 0 */
+  durationSeconds?: number
+  /**
+   * Let the child client impersonate again through this (parent) client before its token expires, since
+   * impersonation tokens cannot be refreshed. @default false
+   */
+  renew?: boolean
+  /** Cancels the request. */
+  signal?: AbortSignal
+}
+
+/**
+ * Validates `impersonate` arguments before any request.
+ *
+ * @throws {ConfigError} `config_invalid` for an empty record id or a negative or fractional duration.
+ */
+export function checkImpersonateInput(recordId: string, options: ImpersonateOptions | undefined): void {
+  const duration = options?.durationSeconds
+  new InputCheck('impersonate')
+    .text('recordId', recordId)
+    .optionalText('options.collection', options?.collection)
+    .require(
+      duration === undefined || (Number.isSafeInteger(duration) && duration >= 0),
+      'options.durationSeconds',
+      'must be a whole number of seconds, 0 or more',
+    )
+    .require(
+      options?.renew === undefined || typeof options.renew === 'boolean',
+      'options.renew',
+      'must be a boolean',
+    )
+    .done()
+}
+
+/** `POST /api/collections/{collection}/impersonate/{recordId}` with a superuser token. */
+export function impersonateRequest(
+  config: ResolvedConfig,
+  superuserToken: string,
+  recordId: string,
+  collection: string,
+  options: ImpersonateOptions | undefined,
+): Promise<ReceivedAuth> {
+  return requestAuth(config, {
+    path: collectionPath(collection, `impersonate/${encodeURIComponent(recordId)}`),
+    body: { duration: options?.durationSeconds ?? 0 },
+    token: superuserToken,
+    signal: options?.signal,
+  })
+}

@@ -1,0 +1,50 @@
+/** What `startOAuth2` remembers about one attempt, until `completeOAuth2` or expiry. */
+export interface PendingOAuth2 {
+  readonly provider: string
+  readonly codeVerifier: string
+  readonly redirectUrl: string
+  readonly expiresAt: number
+}
+
+/**
+ * Pending OAuth2 attempts keyed by `state`, in this process's memory only. Entries are single-use and expire;
+ * expired ones are swept on every access, so no timer is needed.
+ */
+export class OAuth2StateStore {
+  readonly #pending = new Map<string, PendingOAuth2>()
+  readonly #now: () => number
+
+  constructor(now: () => number) {
+    this.#now = now
+  }
+
+  /** Remembers an attempt. */
+  add(state: string, pending: PendingOAuth2): void {
+    this.#sweep()
+    this.#pending.set(state, pending)
+  }
+
+  /** Returns and forgets the attempt for `state`; `undefined` when unknown, used or expired. */
+  take(state: string): PendingOAuth2 | undefined {
+    this.#sweep()
+    const pending = this.#pending.get(state)
+    this.#pending.delete(state)
+    return pending
+  }
+
+  /** Forgets every attempt. */
+  clear(): void {
+    this.#pending.clear()
+  }
+
+  /** How many attempts are pending. */
+  get size(): number {
+    this.#sweep()
+    return this.#pending.size
+  }
+
+  #sweep(): void {
+    const now = this.#now()
+    for (const [state, pending] of this.#pending) if (pending.expiresAt <= now) this.#pending.delete(state)
+  }
+}

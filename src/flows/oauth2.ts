@@ -1,0 +1,178 @@
+import type { ResolvedConfig } from '../config.js'
+import { OAuth2FailedError, OAuth2StateInvalidError } from '../errors/oauth2.js'
+import { collectionPath } from '../http/request.js'
+import type { ReceivedAuth } from '../session/build-session.js'
+import { fetchAuthMethods } from './auth-methods.js'
+import { checkAuthCallOptions, InputCheck, type AuthCallOptions } from './input.js'
+import type { OAuth2StateStore } from './oauth2-states.js'
+import { authQuery, requestAuth } from './sign-in-request.js'
+
+/** Options of `startOAuth2`. */
+export interface StartOAuth2Options {
+  /** Where the provider sends the browser back; must be registered with the provider. */
+  redirectUrl: string
+  /** Cancels the auth-methods request. */
+  signal?: AbortSignal
+}
+
+/** What `startOAuth2` returns: send the user to `url`, keep nothing else. */
+export interface StartOAuth2Result {
+  /** The provider's authorize URL with your redirect URL appended. */
+  readonly url: string
+  /** Identifies this attempt; comes back on the callback. */
+  readonly state: string
+}
+
+/** The callback parameters of `completeOAuth2`, when you parsed them yourself. */
+export interface OAuth2Callback {
+  readonly state: string
+  /** The authorization code; absent when the provider sent `error`. */
+  readonly code?: string
+  /** The provider's `error`, e.g. `access_denied`. */
+  readonly error?: string
+  /** Fields for the record PocketBase creates for a new user. */
+  readonly createData?: Record<string, unknown>
+}
+
+/** Options of the OAuth2 sign-in calls. */
+export interface OAuth2SignInOptions extends AuthCallOptions {
+  /**
+   * Send the current session's token, so PocketBase links the provider account to the signed-in record.
+   * Without it the SDK never sends a token: signing in cannot link by accident. @default false
+   */
+  link?: boolean
+}
+
+/** Starts an authorization-code + PKCE attempt; the verifier stays in `states`. */
+export async function startOAuth2(
+  config: ResolvedConfig,
+  collection: string,
+  states: OAuth2StateStore,
+  provider: string,
+  options: StartOAuth2Options,
+  ttlMs: number,
+): Promise<StartOAuth2Result> {
+  new InputCheck('startOAuth2')
+    .text('provider', provider)
+    .require(isAbsoluteUrl(options?.redirectUrl), 'options.redirectUrl', 'must be an absolute URL')
+    .done()
+  const methods = await fetchAuthMethods(config, collection, options.signal)
+  const info = methods.oauth2.providers.find((candidate) => candidate.name === provider)
+  if (info === undefined || !methods.oauth2.enabled) {
+    const known = methods.oauth2.providers.map((candidate) => candidate.name).join(', ') || 'none'
+    throw new OAuth2FailedError(
+      `OAuth2 provider "${provider}" is not enabled on collection "${collection}" (enabled: ${known})`,
+    )
+  }
+  states.add(info.state, {
+    provider,
+    codeVerifier: info.codeVerifier,
+    redirectUrl: options.redirectUrl,
+    expiresAt: config.now() + ttlMs,
+  })
+  return { url: info.authURL + encodeURIComponent(options.redirectUrl), state: info.state }
+}
+
+/** Reads `{ state, code, error }` from a callback URL (query or fragment). */
+export function parseOAuth2Callback(callbackUrl: string | URL): OAuth2Callback {
+  let url: URL
+  try {
+    url = new URL(callbackUrl)
+  } catch {
+    throw new OAuth2StateInvalidError('completeOAuth2: the callback URL is not a valid URL')
+  }
+  const params = url.searchParams.has('state') ? url.searchParams : new URLSearchParams(url.hash.slice(1))
+  const state = params.get('state') ?? ''
+  const code = params.get('code')
+  const error = params.get('error')
+  return { state, ...(code === null ? {} : { code }), ...(error === null ? {} : { error }) }
+}
+
+/**
+ * Checks a callback against the pending attempt (single use) and exchanges the code.
+ *
+ * @throws {OAuth2StateInvalidError} `oauth2_state_invalid` for an unknown, expired or reused state.
+ * @throws {OAuth2FailedError} `oauth2_failed` when the provider sent `error=` or the exchange failed.
+ */
+export function completeOAuth2(
+  config: ResolvedConfig,
+  collection: string,
+  states: OAuth2StateStore,
+  callback: OAuth2Callback,
+  options: OAuth2SignInOptions & { token?: string | undefined },
+): Promise<ReceivedAuth> {
+  const pending = callback.state === '' ? undefined : states.take(callback.state)
+  if (pending === undefined) {
+    throw new OAuth2StateInvalidError(
+      'completeOAuth2: unknown, expired or already used state; start the sign-in again with startOAuth2()',
+    )
+  }
+  if (callback.error !== undefined) {
+    throw new OAuth2FailedError(`OAuth2 provider "${pending.provider}" refused: ${callback.error}`, callback.error)
+  }
+  if (callback.code === undefined || callback.code === '') {
+    throw new OAuth2FailedError(`OAuth2 provider "${pending.provider}" sent no code`)
+  }
+  return oauth2CodeSignIn(config, collection, {
+    provider: pending.provider,
+    code: callback.code,
+    codeVerifier: pending.codeVerifier,
+    redirectUrl: pending.redirectUrl,
+    createData: callback.createData,
+    options,
+  })
+}
+
+/** The low-level exchange: `POST /api/collections/{collection}/auth-with-oauth2`. */
+export function oauth2CodeSignIn(
+  config: ResolvedConfig,
+  collection: string,
+  input: {
+    provider: string
+    code: string
+    codeVerifier: string
+    redirectUrl: string
+    createData?: Record<string, unknown> | undefined
+    options?: (OAuth2SignInOptions & { token?: string | undefined }) | undefined
+  },
+): Promise<ReceivedAuth> {
+  const { options } = input
+  checkAuthCallOptions(
+    new InputCheck('authWithOAuth2Code')
+      .text('provider', input.provider)
+      .text('code', input.code)
+      .text('codeVerifier', input.codeVerifier)
+      .require(isAbsoluteUrl(input.redirectUrl), 'redirectUrl', 'must be an absolute URL')
+      .require(
+        input.createData === undefined || (typeof input.createData === 'object' && input.createData !== null),
+        'createData',
+        'must be an object',
+      ),
+    options,
+  ).done()
+  return requestAuth(config, {
+    path: collectionPath(collection, 'auth-with-oauth2'),
+    query: authQuery(options),
+    body: {
+      provider: input.provider,
+      code: input.code,
+      codeVerifier: input.codeVerifier,
+      redirectURL: input.redirectUrl,
+      ...(input.createData === undefined ? {} : { createData: input.createData }),
+      ...(options?.mfaId === undefined ? {} : { mfaId: options.mfaId }),
+    },
+    ...(options?.token === undefined ? {} : { token: options.token }),
+    signal: options?.signal,
+    factor: 'oauth2',
+  })
+}
+
+function isAbsoluteUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  try {
+    new URL(value)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,61 @@
+import * as z from 'zod/mini'
+import type { ResolvedConfig } from '../config.js'
+import { UnexpectedResponseError } from '../errors/protocol.js'
+import { collectionPath, pocketBaseRequest } from '../http/request.js'
+import type { ReceivedAuth } from '../session/build-session.js'
+import { checkAuthCallOptions, InputCheck, type AuthCallOptions } from './input.js'
+import { authQuery, requestAuth } from './sign-in-request.js'
+
+/** What `requestOTP` returns. The same shape comes back for an unknown email: nothing reveals existence. */
+export interface RequestOTPResult {
+  /** Pass to `authWithOTP` with the code from the mail. */
+  readonly otpId: string
+}
+
+const requestOtpSchema = z.object({ otpId: z.string().check(z.minLength(1)) })
+
+/**
+ * `POST /api/collections/{collection}/request-otp`.
+ *
+ * @throws {ConfigError} `config_invalid` when `email` is not an email address.
+ */
+export async function requestOTP(
+  config: ResolvedConfig,
+  collection: string,
+  email: string,
+  signal?: AbortSignal,
+): Promise<RequestOTPResult> {
+  new InputCheck('requestOTP').email('email', email).done()
+  const path = collectionPath(collection, 'request-otp')
+  const response = await pocketBaseRequest(config, { method: 'POST', path, body: { email }, signal })
+  const parsed = requestOtpSchema.safeParse(response.body)
+  if (!parsed.success) {
+    throw new UnexpectedResponseError(`POST ${path}: the response has no otpId`, {
+      status: response.status,
+      exchange: response.exchange,
+    })
+  }
+  return { otpId: parsed.data.otpId }
+}
+
+/**
+ * `POST /api/collections/{collection}/auth-with-otp`.
+ *
+ * @throws {ConfigError} `config_invalid` for an empty otpId or code, before any request.
+ */
+export function otpSignIn(
+  config: ResolvedConfig,
+  collection: string,
+  otpId: string,
+  code: string,
+  options?: AuthCallOptions,
+): Promise<ReceivedAuth> {
+  checkAuthCallOptions(new InputCheck('authWithOTP').text('otpId', otpId).text('code', code), options).done()
+  return requestAuth(config, {
+    path: collectionPath(collection, 'auth-with-otp'),
+    query: authQuery(options),
+    body: { otpId, password: code, ...(options?.mfaId === undefined ? {} : { mfaId: options.mfaId }) },
+    signal: options?.signal,
+    factor: 'otp',
+  })
+}

@@ -1,0 +1,27 @@
+import type { ResolvedConfig } from '../config.js'
+import { collectionPath } from '../http/request.js'
+import type { ReceivedAuth } from '../session/build-session.js'
+import { checkAuthCallOptions, InputCheck, type AuthCallOptions } from './input.js'
+import { authQuery, requestAuth } from './sign-in-request.js'
+
+/**
+ * `POST /api/collections/{collection}/auth-with-password`.
+ *
+ * @throws {ConfigError} `config_invalid` for an empty identity or password, before any request.
+ */
+export function passwordSignIn(
+  config: ResolvedConfig,
+  collection: string,
+  identity: string,
+  password: string,
+  options?: AuthCallOptions,
+): Promise<ReceivedAuth> {
+  checkAuthCallOptions(new InputCheck('authWithPassword').text('identity', identity).text('password', password), options).done()
+  return requestAuth(config, {
+    path: collectionPath(collection, 'auth-with-password'),
+    query: authQuery(options),
+    body: { identity, password, ...(options?.mfaId === undefined ? {} : { mfaId: options.mfaId }) },
+    signal: options?.signal,
+    factor: 'password',
+  })
+}

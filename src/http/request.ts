@@ -1,0 +1,144 @@
+import type { ResolvedConfig } from '../config.js'
+import type { FailedExchange } from '../errors/auth-error.js'
+import { errorFromResponse, type EndpointKind } from '../errors/from-response.js'
+import { UnexpectedResponseError } from '../errors/protocol.js'
+import { AbortedError, NetworkError, TimeoutError } from '../errors/transport.js'
+
+/** One request to PocketBase. */
+export interface PocketBaseRequest {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  /** Path below the base URL, starting with `/api/`. */
+  readonly path: string
+  readonly query?: Readonly<Record<string, string | undefined>>
+  /** JSON body. */
+  readonly body?: unknown
+  /** Sent as the raw `Authorization` header (PocketBase also accepts `Bearer`). */
+  readonly token?: string
+  /** The caller's signal. */
+  readonly signal?: AbortSignal | undefined
+  /** How to read an ambiguous error answer. @default { kind: 'other' } */
+  readonly endpoint?: EndpointKind
+}
+
+/** A successful (2xx) PocketBase response with its body parsed. */
+export interface PocketBaseResponse {
+  readonly status: number
+  /** Parsed JSON, or `undefined` for an empty body (204). Untrusted until checked. */
+  readonly body: unknown
+  readonly headers: Headers
+  /** Our clock (`config.now()`) when the body had arrived. */
+  readonly receivedAt: number
+  readonly exchange: FailedExchange
+}
+
+/** Builds `/api/collections/{collection}/{action}` with the collection name encoded. */
+export function collectionPath(collection: string, action: string): string {
+  return `/api/collections/${encodeURIComponent(collection)}/${action}`
+}
+
+/**
+ * Sends one request with a per-request timeout, honouring the caller's signal, and maps every failure to
+ * exactly one `AuthError`. `fetch` is looked up on each call so test tools and users can intercept it.
+ */
+export async function pocketBaseRequest(
+  config: ResolvedConfig,
+  request: PocketBaseRequest,
+): Promise<PocketBaseResponse> {
+  const where = `${request.method} ${request.path}`
+  const exchangeBase = { method: request.method, path: request.path }
+  const callerAborted = (): boolean => request.signal?.aborted === true
+  if (callerAborted()) throw new AbortedError(`${where}: aborted by the caller`)
+
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, config.timeoutMs)
+  const onCallerAbort = (): void => controller.abort()
+  request.signal?.addEventListener('abort', onCallerAbort, { once: true })
+
+  try {
+    const doFetch = config.fetch ?? globalThis.fetch
+    let response: Response
+    let text: string
+    try {
+      response = await doFetch(buildUrl(config.url, request), {
+        method: request.method,
+        headers: buildHeaders(config, request),
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        signal: controller.signal,
+      })
+      text = await response.text()
+    } catch (error) {
+      if (timedOut) {
+        throw new TimeoutError(`${where}: no complete response within ${config.timeoutMs} ms`, { cause: error })
+      }
+      if (callerAborted()) {
+        throw new AbortedError(`${where}: aborted by the caller`)
+      }
+      throw new NetworkError(`${where}: network error (${describeNetworkError(error)})`, { cause: error })
+    }
+    const receivedAt = config.now()
+    const parsed = parseBody(text)
+    const body = parsed === INVALID_JSON ? undefined : parsed
+    const exchange: FailedExchange = { ...exchangeBase, status: response.status, body }
+    if (parsed === INVALID_JSON && response.status < 500) {
+      throw new UnexpectedResponseError(`${where}: the response body (status ${response.status}) is not valid JSON`, {
+        status: response.status,
+        exchange,
+      })
+    }
+    if (!response.ok) {
+      throw errorFromResponse(
+        { ...exchange, status: response.status },
+        {
+          endpoint: request.endpoint ?? { kind: 'other' },
+          sentToken: request.token !== undefined,
+          retryAfter: response.headers.get('retry-after'),
+        },
+      )
+    }
+    return { status: response.status, body, headers: response.headers, receivedAt, exchange }
+  } finally {
+    clearTimeout(timer)
+    request.signal?.removeEventListener('abort', onCallerAbort)
+  }
+}
+
+const INVALID_JSON = Symbol('invalid JSON')
+
+/**
+ * Parses a body as JSON. The SyntaxError is dropped on purpose: V8 quotes the input in its message, and a
+ * truncated sign-in response would put part of a token into an error.
+ */
+function parseBody(text: string): unknown {
+  if (text.trim() === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return INVALID_JSON
+  }
+}
+
+function buildUrl(base: string, request: PocketBaseRequest): string {
+  const url = new URL(base + request.path)
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, value)
+  }
+  return url.toString()
+}
+
+function buildHeaders(config: ResolvedConfig, request: PocketBaseRequest): Record<string, string> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (request.body !== undefined) headers['Content-Type'] = 'application/json'
+  if (request.token !== undefined) headers.Authorization = request.token
+  if (config.userAgent !== undefined) headers['User-Agent'] = config.userAgent
+  return headers
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined
+  if (typeof cause?.code === 'string') return cause.code
+  return error instanceof Error ? error.message : 'unknown'
+}

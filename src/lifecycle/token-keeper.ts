@@ -1,0 +1,174 @@
+import type { ResolvedConfig } from '../config.js'
+import { isAuthError } from '../errors/auth-error.js'
+import { ConfigError } from '../errors/config-error.js'
+import { AbortedError } from '../errors/transport.js'
+import {
+  NotAuthenticatedError,
+  RefreshFailedError,
+  TokenExpiredError,
+  TokenNotRefreshableError,
+} from '../errors/session-errors.js'
+import { refreshRequest } from '../flows/refresh.js'
+import { isRefreshDue } from '../scheduler/next-refresh-at.js'
+import { buildSession, type ReceivedAuth } from '../session/build-session.js'
+import type { SessionState } from '../session/session-state.js'
+import type { AuthSession, PasswordCredentials } from '../session/types.js'
+
+/** What the keeper needs from its client. */
+export interface TokenKeeperDeps {
+  readonly config: ResolvedConfig
+  readonly state: SessionState
+  /** Signs in with a password through the client (events, MFA handling, races). */
+  readonly signInWithPassword: (credentials: PasswordCredentials) => Promise<AuthSession>
+  /** For impersonated children: obtains a fresh impersonation token through the parent. */
+  readonly renew: (() => Promise<ReceivedAuth>) | undefined
+}
+
+/**
+ * Hands out tokens that are good for at least the refresh skew. Refreshes, renewals and unattended
+ * re-sign-ins are single-flight: concurrent callers share one request.
+ */
+export class TokenKeeper {
+  readonly #deps: TokenKeeperDeps
+  #refreshing: Promise<AuthSession> | undefined
+  #reSigningIn: Promise<AuthSession> | undefined
+
+  constructor(deps: TokenKeeperDeps) {
+    this.#deps = deps
+  }
+
+  /** Whether a `credentials` callback exists. */
+  get canSignInUnattended(): boolean {
+    return this.#deps.config.credentials !== undefined
+  }
+
+  /** Whether this keeper can renew a non-refreshable token (impersonated child with `renew`). */
+  get canRenew(): boolean {
+    return this.#deps.renew !== undefined
+  }
+
+  /** See `AuthClient.getToken`. */
+  async getToken(): Promise<string> {
+    const { config, state } = this.#deps
+    const session = state.current
+    if (session === null) {
+      if (this.canSignInUnattended) return (await this.signInWithCredentials()).token
+      throw new NotAuthenticatedError('getToken: there is no session; sign in first or pass `credentials`')
+    }
+    if (!isRefreshDue(session, config.now(), config.refreshSkewSeconds)) return session.token
+    if (!session.refreshable && !this.canRenew) {
+      if (config.now() < session.expiresAt) return session.token
+      state.end('expired')
+      throw new TokenExpiredError('getToken: the token expired and cannot be refreshed; sign in again')
+    }
+    try {
+      return (await this.refresh()).token
+    } catch (error) {
+      return this.#recover(error)
+    }
+  }
+
+  async #recover(error: unknown): Promise<string> {
+    const { config, state } = this.#deps
+    if (!isAuthError(error)) throw error
+    if (error.code === 'aborted') return this.getToken()
+    if (error.code === 'token_expired') {
+      if (this.canSignInUnattended) return (await this.signInWithCredentials()).token
+      throw error
+    }
+    const current = state.current
+    if (current !== null && config.now() < current.expiresAt) {
+      config.logger.warn('refresh failed; using the still-valid token', {
+        code: error.code,
+        collection: current.collectionName,
+        recordId: current.recordId,
+      })
+      return current.token
+    }
+    throw new RefreshFailedError(`getToken: the token expired and could not be refreshed (${error.code})`, {
+      cause: error,
+    })
+  }
+
+  /**
+   * Refreshes (or, for an impersonated child, renews) the current token; single-flight. A result that arrives
+   * after the session changed is discarded (`AbortedError`). A 401 ends the session and throws
+   * `TokenExpiredError`.
+   */
+  refresh(options?: { signal?: AbortSignal; fields?: string; expand?: string }): Promise<AuthSession> {
+    if (this.#refreshing !== undefined) return this.#refreshing
+    const { config, state } = this.#deps
+    const session = state.current
+    if (session === null) return Promise.reject(new NotAuthenticatedError('authRefresh: there is no session'))
+    const renew = this.#deps.renew
+    if (!session.refreshable && renew === undefined) {
+      return Promise.reject(
+        new TokenNotRefreshableError(
+          'authRefresh: this token is not refreshable (impersonation); PocketBase would return the same token',
+        ),
+      )
+    }
+    const version = state.version
+    const run = async (): Promise<AuthSession> => {
+      try {
+        const received =
+          session.refreshable || renew === undefined
+            ? await refreshRequest(config, session.collectionName, session.token, options)
+            : await renew()
+        if (state.version !== version) {
+          throw new AbortedError('authRefresh: discarded, the session changed while the refresh was running')
+        }
+        const next = buildSession(received)
+        state.apply(next, 'tokenRefreshed')
+        return next
+      } catch (error) {
+        if (isAuthError(error) && error.code === 'token_expired' && state.version === version) {
+          state.end(config.now() >= session.expiresAt ? 'expired' : 'revoked')
+        }
+        throw error
+      } finally {
+        this.#refreshing = undefined
+      }
+    }
+    this.#refreshing = run()
+    return this.#refreshing
+  }
+
+  /** Signs in through the `credentials` callback; single-flight. */
+  signInWithCredentials(): Promise<AuthSession> {
+    if (this.#reSigningIn !== undefined) return this.#reSigningIn
+    const credentials = this.#deps.config.credentials
+    if (credentials === undefined) {
+      return Promise.reject(new NotAuthenticatedError('there is no session and no `credentials` to sign in with'))
+    }
+    const run = async (): Promise<AuthSession> => {
+      try {
+        const given: unknown = await credentials()
+        const { identity, password } = (given ?? {}) as Partial<PasswordCredentials>
+        if (typeof identity !== 'string' || identity === '' || typeof password !== 'string' || password === '') {
+          throw new ConfigError(
+            [{ path: 'credentials', message: 'must resolve to { identity, password } with non-empty strings' }],
+            'Invalid credentials callback',
+          )
+        }
+        this.#deps.config.logger.info('signing in with credentials', { collection: this.#deps.config.collection })
+        return await this.#deps.signInWithPassword({ identity, password })
+      } finally {
+        this.#reSigningIn = undefined
+      }
+    }
+    this.#reSigningIn = run()
+    return this.#reSigningIn
+  }
+
+  /**
+   * Ends the session when the server rejected `token` on an endpoint that needs auth, so the client no longer
+   * offers a token the server refuses.
+   */
+  endIfRejected(error: unknown, token: string): void {
+    const { config, state } = this.#deps
+    const session = state.current
+    if (!isAuthError(error) || error.code !== 'token_expired' || session?.token !== token) return
+    state.end(config.now() >= session.expiresAt ? 'expired' : 'revoked')
+  }
+}

@@ -1,0 +1,27 @@
+import type { LogContext, Logger } from '../logger.js'
+
+/** Log levels, quietest first. */
+export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const
+
+/** One of `LOG_LEVELS`. */
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/**
+ * A `Logger` that writes one line per entry to stderr (via `console`), for `level` and quieter.
+ *
+ * @example
+ * ```ts
+ * createAuthClient({ url, logger: createConsoleLogger('info') })
+ * ```
+ */
+export function createConsoleLogger(level: LogLevel, sink: Pick<Console, 'error'> = console): Logger {
+  const rank = LOG_LEVELS.indexOf(level)
+  const write =
+    (name: Exclude<LogLevel, 'silent'>) =>
+    (message: string, context?: LogContext): void => {
+      if (LOG_LEVELS.indexOf(name) > rank) return
+      const suffix = context === undefined ? '' : ` ${JSON.stringify(context)}`
+      sink.error(`[pocketbase-auth] ${name}: ${message}${suffix}`)
+    }
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }
+}

@@ -1,0 +1,156 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parse } from 'dotenv'
+import * as z from 'zod/mini'
+import { toConfigIssues } from '../config.js'
+import { ConfigError } from '../errors/config-error.js'
+import { LOG_LEVELS, type LogLevel } from './console-logger.js'
+
+/** Every environment variable `loadEnv` reads. */
+export const ENV_VARIABLES = [
+  'POCKETBASE_URL',
+  'POCKETBASE_AUTH_COLLECTION',
+  'POCKETBASE_SUPERUSER_EMAIL',
+  'POCKETBASE_SUPERUSER_PASSWORD',
+  'POCKETBASE_TIMEOUT_MS',
+  'POCKETBASE_REFRESH_SKEW_SECONDS',
+  'POCKETBASE_LOG_LEVEL',
+] as const
+
+/** Options of `loadEnv`. */
+export interface LoadEnvOptions {
+  /** The dotenv file to read; a missing default file is fine, a missing explicit one is an error. @default '.env' */
+  path?: string
+  /** Variables to use instead of `process.env`; they win over the file. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>
+}
+
+/** Superuser credentials from the environment. `password` is non-enumerable: logging the object omits it. */
+export interface SuperuserCredentials {
+  readonly email: string
+  readonly password: string
+}
+
+/** Typed configuration from the environment. */
+export interface PocketBaseEnv {
+  /** `POCKETBASE_URL` */
+  readonly url: string
+  /** `POCKETBASE_AUTH_COLLECTION` (default `users`; `_superusers` when superuser variables are set). */
+  readonly collection: string | undefined
+  /** `POCKETBASE_SUPERUSER_EMAIL` + `POCKETBASE_SUPERUSER_PASSWORD`, when both are set. */
+  readonly superuser: SuperuserCredentials | undefined
+  /** `POCKETBASE_TIMEOUT_MS` */
+  readonly timeoutMs: number | undefined
+  /** `POCKETBASE_REFRESH_SKEW_SECONDS` */
+  readonly refreshSkewSeconds: number | undefined
+  /** `POCKETBASE_LOG_LEVEL` (default `silent`). */
+  readonly logLevel: LogLevel
+}
+
+const blankToUndefined = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value
+const optionalText = z.optional(z.pipe(z.transform(blankToUndefined), z.optional(z.string())))
+const wholeNumber = (min: number) =>
+  z.optional(
+    z.pipe(
+      z.transform(blankToUndefined),
+      z.optional(
+        z.pipe(
+          z.string().check(z.regex(/^\d+$/, `must be a whole number, ${min} or more`)),
+          z.pipe(z.transform(Number), z.number().check(z.gte(min, `must be ${min} or more`))),
+        ),
+      ),
+    ),
+  )
+
+const envSchema = z
+  .object({
+    POCKETBASE_URL: z.string().check(
+      z.refine((value) => {
+        try {
+          return /^https?:$/.test(new URL(value).protocol)
+        } catch {
+          return false
+        }
+      }, 'must be an http(s) URL, e.g. http://127.0.0.1:8090'),
+    ),
+    POCKETBASE_AUTH_COLLECTION: optionalText,
+    POCKETBASE_SUPERUSER_EMAIL: z.optional(
+      z.pipe(z.transform(blankToUndefined), z.optional(z.string().check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')))),
+    ),
+    POCKETBASE_SUPERUSER_PASSWORD: optionalText,
+    POCKETBASE_TIMEOUT_MS: wholeNumber(1),
+    POCKETBASE_REFRESH_SKEW_SECONDS: wholeNumber(0),
+    POCKETBASE_LOG_LEVEL: z.optional(
+      z.pipe(
+        z.transform(blankToUndefined),
+        z.optional(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
+      ),
+    ),
+  })
+  .check(
+    z.refine(
+      (env) => (env.POCKETBASE_SUPERUSER_EMAIL === undefined) === (env.POCKETBASE_SUPERUSER_PASSWORD === undefined),
+      {
+        message: 'set both POCKETBASE_SUPERUSER_EMAIL and POCKETBASE_SUPERUSER_PASSWORD, or neither',
+        path: ['POCKETBASE_SUPERUSER_PASSWORD'],
+      },
+    ),
+  )
+
+/**
+ * Reads configuration from the environment and a dotenv file (the environment wins). Values are checked by
+ * zod; one `ConfigError` names every bad variable and never echoes a value.
+ *
+ * @throws {ConfigError} `config_invalid`
+ * @example
+ * ```ts
+ * const env = loadEnv() // reads ./.env when present
+ * console.log(env.url, env.superuser?.email)
+ * ```
+ */
+export function loadEnv(options: LoadEnvOptions = {}): PocketBaseEnv {
+  const values = { ...readDotenvFile(options.path), ...pick(options.env ?? process.env) }
+  const parsed = envSchema.safeParse(values)
+  if (!parsed.success) {
+    const issues = toConfigIssues(parsed.error.issues).map((issue) =>
+      issue.path === '(options)' ? { ...issue, path: 'environment' } : issue,
+    )
+    throw new ConfigError(issues, 'Invalid environment')
+  }
+  const env = parsed.data
+  const email = env.POCKETBASE_SUPERUSER_EMAIL
+  const password = env.POCKETBASE_SUPERUSER_PASSWORD
+  return {
+    url: env.POCKETBASE_URL.replace(/\/+$/, ''),
+    collection: env.POCKETBASE_AUTH_COLLECTION,
+    superuser: email === undefined || password === undefined ? undefined : superuserCredentials(email, password),
+    timeoutMs: env.POCKETBASE_TIMEOUT_MS,
+    refreshSkewSeconds: env.POCKETBASE_REFRESH_SKEW_SECONDS,
+    logLevel: env.POCKETBASE_LOG_LEVEL ?? 'silent',
+  }
+}
+
+function superuserCredentials(email: string, password: string): SuperuserCredentials {
+  const credentials = { email } as { email: string; password: string }
+  Object.defineProperty(credentials, 'password', { value: password, enumerable: false })
+  return Object.freeze(credentials)
+}
+
+function pick(source: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const name of ENV_VARIABLES) {
+    const value = source[name]
+    if (value !== undefined) result[name] = value
+  }
+  return result
+}
+
+function readDotenvFile(path: string | undefined): Record<string, string> {
+  const file = resolve(path ?? '.env')
+  if (!existsSync(file)) {
+    if (path === undefined) return {}
+    throw new ConfigError([{ path: 'path', message: `dotenv file not found: ${file}` }], 'Invalid loadEnv options')
+  }
+  return pick(parse(readFileSync(file)))
+}

@@ -1,0 +1,8 @@
+export { createConsoleLogger, LOG_LEVELS } from './console-logger.js'
+export type { LogLevel } from './console-logger.js'
+export { ENV_VARIABLES, loadEnv } from './env.js'
+export type { LoadEnvOptions, PocketBaseEnv, SuperuserCredentials } from './env.js'
+export { createAuthClientFromEnv } from './from-env.js'
+export type { CreateAuthClientFromEnvOptions } from './from-env.js'
+export { authWithOAuth2Loopback } from './oauth2-loopback.js'
+export type { OAuth2LoopbackOptions } from './oauth2-loopback.js'

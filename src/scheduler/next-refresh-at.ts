@@ -1,0 +1,33 @@
+/** Largest share of a token's lifetime the refresh skew may take. */
+export const MAX_SKEW_SHARE = 0.2
+
+/**
+ * How long before expiry (ms) a token counts as due for refresh: `refreshSkewSeconds`, but never more than 20%
+ * of the token's lifetime, so a 10-second token is refreshed 2 s before expiry, not immediately.
+ */
+export function effectiveSkewMs(expiresAt: number, issuedAt: number, refreshSkewSeconds: number): number {
+  const lifetime = Math.max(0, expiresAt - issuedAt)
+  return Math.min(refreshSkewSeconds * 1000, lifetime * MAX_SKEW_SHARE)
+}
+
+/**
+ * When (epoch ms) a token should be refreshed: `expiresAt - effectiveSkewMs`, and never before `now`.
+ * Pure: the timer shell only turns the answer into a `setTimeout`.
+ *
+ * @example
+ * ```ts
+ * nextRefreshAt(10_000, 0, 0, 300) // 8_000: 20% of a 10 s lifetime
+ * ```
+ */
+export function nextRefreshAt(expiresAt: number, issuedAt: number, now: number, refreshSkewSeconds: number): number {
+  return Math.max(now, expiresAt - effectiveSkewMs(expiresAt, issuedAt, refreshSkewSeconds))
+}
+
+/** Whether a token is within its refresh window at `now`. */
+export function isRefreshDue(
+  session: { readonly expiresAt: number; readonly issuedAt: number },
+  now: number,
+  refreshSkewSeconds: number,
+): boolean {
+  return now >= session.expiresAt - effectiveSkewMs(session.expiresAt, session.issuedAt, refreshSkewSeconds)
+}

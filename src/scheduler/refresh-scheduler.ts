@@ -1,0 +1,151 @@
+import type { ResolvedConfig } from '../config.js'
+import { isAuthError, type AuthError } from '../errors/auth-error.js'
+import type { AuthEventEmitter } from '../events.js'
+import type { TokenKeeper } from '../lifecycle/token-keeper.js'
+import type { SessionState } from '../session/session-state.js'
+import { backoffDelayMs } from './backoff.js'
+import { isRefreshDue, nextRefreshAt } from './next-refresh-at.js'
+import { SingleTimer } from './timer.js'
+
+/** Failures worth retrying: the server may answer differently in a moment. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'network',
+  'timeout',
+  'server_error',
+  'rate_limited',
+  'unexpected_response',
+])
+
+/** What the scheduler drives. */
+export interface RefreshSchedulerDeps {
+  readonly config: ResolvedConfig
+  readonly state: SessionState
+  readonly keeper: TokenKeeper
+  readonly events: AuthEventEmitter
+}
+
+/**
+ * The thin timer shell around `nextRefreshAt`: one timer per client, re-armed on every session change.
+ * Refreshes refreshable tokens before expiry, retries transient failures with backoff and jitter, signs in
+ * again through `credentials` after a 401, and for non-refreshable tokens emits `expiring` (renewing an
+ * impersonated child when it can) and ends the session at expiry.
+ */
+export class RefreshScheduler {
+  readonly #deps: RefreshSchedulerDeps
+  readonly #timer = new SingleTimer()
+  #attempt = 0
+  #stopped = false
+  #expiringAnnouncedFor: string | undefined
+
+  constructor(deps: RefreshSchedulerDeps) {
+    this.#deps = deps
+  }
+
+  /** Whether a timer is armed (for tests and diagnostics). */
+  get isArmed(): boolean {
+    return this.#timer.isArmed
+  }
+
+  /** Re-arms for the current session (or disarms when there is none). Called on every session change. */
+  reschedule(): void {
+    this.#attempt = 0
+    this.#arm()
+  }
+
+  /** Disarms for good; `reschedule()` does nothing afterwards. Idempotent. */
+  stop(): void {
+    this.#stopped = true
+    this.#timer.cancel()
+  }
+
+  #arm(): void {
+    const { config, state } = this.#deps
+    this.#timer.cancel()
+    const session = state.current
+    if (this.#stopped || !config.autoRefresh || session === null) return
+    const now = config.now()
+    const dueAt = nextRefreshAt(session.expiresAt, session.issuedAt, now, config.refreshSkewSeconds)
+    const at = !session.refreshable && this.#expiringAnnouncedFor === session.token ? session.expiresAt : dueAt
+    this.#timer.arm(at - now, () => this.#onTimer())
+    config.logger.debug('refresh timer armed', { inMs: Math.max(0, at - now), refreshable: session.refreshable })
+  }
+
+  #onTimer(): void {
+    const { config, state, keeper, events } = this.#deps
+    const session = state.current
+    if (session === null || this.#stopped) return
+    const now = config.now()
+    if (!isRefreshDue(session, now, config.refreshSkewSeconds)) return this.#arm()
+    if (session.refreshable || keeper.canRenew) return this.#refreshNow()
+    if (now >= session.expiresAt) return state.end('expired')
+    if (this.#expiringAnnouncedFor !== session.token) {
+      this.#expiringAnnouncedFor = session.token
+      events.emit('expiring', { session, msLeft: session.expiresAt - now })
+    }
+    this.#arm()
+  }
+
+  #refreshNow(): void {
+    const { state, keeper, events, config } = this.#deps
+    const session = state.current
+    if (session !== null && !session.refreshable) {
+      const now = config.now()
+      if (this.#expiringAnnouncedFor !== session.token) {
+        this.#expiringAnnouncedFor = session.token
+        events.emit('expiring', { session, msLeft: session.expiresAt - now })
+      }
+    }
+    keeper.refresh().catch((error: unknown) => this.#onRefreshError(error))
+  }
+
+  #onRefreshError(error: unknown): void {
+    const { state, keeper, config } = this.#deps
+    if (this.#stopped) return
+    if (!isAuthError(error)) return this.#reportFatal(toError(error))
+    if (error.code === 'aborted') return
+    if (error.code === 'token_expired') {
+      if (keeper.canSignInUnattended) return this.#signInAgain()
+      return this.#announce(error, false)
+    }
+    if (TRANSIENT_CODES.has(error.code)) return this.#retry(error, () => this.#refreshNow())
+    this.#announce(error, false)
+    this.#deps.events.emit('error', error)
+    const session = state.current
+    if (session !== null && config.now() < session.expiresAt) {
+      this.#timer.arm(session.expiresAt - config.now(), () => this.#refreshNow())
+    }
+  }
+
+  #signInAgain(): void {
+    this.#deps.keeper.signInWithCredentials().catch((error: unknown) => {
+      if (this.#stopped) return
+      if (isAuthError(error) && TRANSIENT_CODES.has(error.code)) {
+        return this.#retry(error, () => this.#signInAgain())
+      }
+      this.#reportFatal(toError(error))
+    })
+  }
+
+  #retry(error: AuthError, again: () => void): void {
+    const retryInMs = backoffDelayMs(this.#attempt++)
+    this.#announce(error, true, retryInMs)
+    this.#deps.config.logger.warn('background refresh failed; retrying', { code: error.code, retryInMs })
+    this.#timer.arm(retryInMs, again)
+  }
+
+  #announce(error: AuthError, willRetry: boolean, retryInMs?: number): void {
+    this.#deps.events.emit('refreshFailed', { error, willRetry, retryInMs })
+  }
+
+  #reportFatal(error: Error): void {
+    this.#deps.config.logger.error('background sign-in failed', {
+      code: isAuthError(error) ? error.code : 'unknown',
+    })
+    if (isAuthError(error)) this.#announce(error, false)
+    this.#deps.events.emit('error', error)
+  }
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error('non-error thrown')
+}

@@ -1,0 +1,48 @@
+import { UnexpectedResponseError } from '../errors/protocol.js'
+import type { FailedExchange } from '../errors/auth-error.js'
+import { readAuthTokenClaims } from './claims.js'
+import type { AuthResponseBody } from './auth-response.js'
+import type { AuthSession } from './types.js'
+
+/** Where and when an auth response arrived. */
+export interface ReceivedAuth {
+  readonly body: AuthResponseBody
+  /** Server clock minus ours (ms), see `serverClockOffsetMs`. */
+  readonly clockOffsetMs: number
+  /** Our clock when the response arrived. */
+  readonly receivedAt: number
+  /** For error messages. */
+  readonly exchange: FailedExchange
+}
+
+/**
+ * Builds an `AuthSession` from a sign-in or refresh response.
+ *
+ * @throws {UnexpectedResponseError} `unexpected_response` when the token is not a PocketBase auth token or does
+ * not belong to the returned record.
+ */
+export function buildSession({ body, clockOffsetMs, receivedAt, exchange }: ReceivedAuth): AuthSession {
+  const where = `${exchange.method} ${exchange.path}`
+  const claims = readAuthTokenClaims(body.token)
+  if (claims === undefined) {
+    throw new UnexpectedResponseError(`${where}: the response token is not a PocketBase auth token`, {
+      exchange,
+      ...(exchange.status === undefined ? {} : { status: exchange.status }),
+    })
+  }
+  if (claims.id !== body.record.id || claims.collectionId !== body.record.collectionId) {
+    throw new UnexpectedResponseError(`${where}: the response token does not belong to the returned record`, {
+      exchange,
+    })
+  }
+  return Object.freeze({
+    token: body.token,
+    record: Object.freeze({ ...body.record }),
+    collectionId: body.record.collectionId,
+    collectionName: body.record.collectionName,
+    recordId: body.record.id,
+    expiresAt: claims.exp * 1000 - clockOffsetMs,
+    issuedAt: receivedAt,
+    refreshable: claims.refreshable,
+  })
+}

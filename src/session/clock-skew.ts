@@ -1,0 +1,13 @@
+/**
+ * How far the server clock is ahead of ours (ms), from the response `Date` header received at `receivedAt`.
+ *
+ * `Date` has one-second resolution, so the server time lies in `[date, date + 1000)`. Taking the upper bound
+ * makes every expiry computed from it err early (by under a second), never late.
+ * Returns 0 when the header is missing or unreadable.
+ */
+export function serverClockOffsetMs(dateHeader: string | null | undefined, receivedAt: number): number {
+  if (dateHeader === null || dateHeader === undefined) return 0
+  const serverDate = Date.parse(dateHeader)
+  if (Number.isNaN(serverDate)) return 0
+  return serverDate + 999 - receivedAt
+}

@@ -1,0 +1,74 @@
+import type { AuthEventEmitter, SignedOutReason } from '../events.js'
+import type { Logger } from '../logger.js'
+import type { TokenStore } from './token-store.js'
+import type { AuthSession } from './types.js'
+
+/**
+ * The one place the session changes. Every change bumps `version`, so work that started on an older session
+ * (a refresh racing a logout or a new sign-in) can tell it is stale and discard its result.
+ */
+export class SessionState {
+  readonly #store: TokenStore
+  readonly #events: AuthEventEmitter
+  readonly #logger: Logger
+  readonly #onChange: () => void
+  #version = 0
+  #signInIntent = 0
+
+  constructor(store: TokenStore, events: AuthEventEmitter, logger: Logger, onChange: () => void) {
+    this.#store = store
+    this.#events = events
+    this.#logger = logger
+    this.#onChange = onChange
+  }
+
+  /** The current session, or `null`. */
+  get current(): AuthSession | null {
+    return this.#store.get()
+  }
+
+  /** Bumped on every change of the session. */
+  get version(): number {
+    return this.#version
+  }
+
+  /** Marks the start of a sign-in; a later sign-in or a logout makes this one stale. */
+  beginSignIn(): number {
+    return ++this.#signInIntent
+  }
+
+  /** Whether no sign-in or logout started after the one holding `intent`. */
+  isLatestSignIn(intent: number): boolean {
+    return intent === this.#signInIntent
+  }
+
+  /** Makes every sign-in in flight stale (used by `logout()`). */
+  supersedeSignIns(): void {
+    this.#signInIntent++
+  }
+
+  /** Stores a new session and announces it. */
+  apply(session: AuthSession, event: 'signedIn' | 'tokenRefreshed'): void {
+    this.#store.set(session)
+    this.#version++
+    this.#logger.info(event === 'signedIn' ? 'signed in' : 'token refreshed', {
+      collection: session.collectionName,
+      recordId: session.recordId,
+      expiresAt: new Date(session.expiresAt).toISOString(),
+      refreshable: session.refreshable,
+    })
+    this.#onChange()
+    this.#events.emit(event, session)
+  }
+
+  /** Forgets the session and announces why; does nothing when there is none. */
+  end(reason: SignedOutReason): void {
+    const session = this.#store.get()
+    if (session === null) return
+    this.#store.clear()
+    this.#version++
+    this.#logger.info('signed out', { collection: session.collectionName, recordId: session.recordId, reason })
+    this.#onChange()
+    this.#events.emit('signedOut', { reason })
+  }
+}
