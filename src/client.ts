@@ -34,12 +34,20 @@ interface ChildWiring {
 }
 
 /** Connection settings of each client, for the db adapter; kept off the public surface. */
-const connections = new WeakMap<AuthClient, { url: string; timeoutMs: number; fetch: typeof fetch | undefined }>()
+const connections = new WeakMap<
+  AuthClient,
+  { url: string; timeoutMs: number; fetch: typeof fetch | undefined }
+>()
 
 /** @internal The URL, timeout and fetch an `AuthClient` was created with. */
-export function connectionSettings(auth: AuthClient): { url: string; timeoutMs: number; fetch: typeof fetch | undefined } {
+export function connectionSettings(auth: AuthClient): {
+  url: string
+  timeoutMs: number
+  fetch: typeof fetch | undefined
+} {
   const settings = connections.get(auth)
-  if (settings === undefined) throw new TypeError('createDbInterface: expected an AuthClient from createAuthClient()')
+  if (settings === undefined)
+    throw new TypeError('createDbInterface: expected an AuthClient from createAuthClient()')
   return settings
 }
 
@@ -74,7 +82,12 @@ export class AuthClient {
       signInWithPassword: ({ identity, password }) => this.authWithPassword(identity, password),
       renew: child?.renew,
     })
-    this.#scheduler = new RefreshScheduler({ config, state: this.#state, keeper: this.#keeper, events: this.#events })
+    this.#scheduler = new RefreshScheduler({
+      config,
+      state: this.#state,
+      keeper: this.#keeper,
+      events: this.#events,
+    })
     this.#oauth2States = new OAuth2StateStore(config.now)
     connections.set(this, { url: config.url, timeoutMs: config.timeoutMs, fetch: config.fetch })
     if (child !== undefined) this.#state.apply(child.session, 'signedIn')
@@ -138,10 +151,20 @@ export class AuthClient {
   }
 
   /** Finishes an OAuth2 sign-in from the callback URL or its `{ state, code }`. Emits `signedIn`. */
-  completeOAuth2(callback: string | URL | OAuth2Callback, options?: OAuth2SignInOptions): Promise<AuthSession> {
-    const parsed = typeof callback === 'string' || callback instanceof URL ? parseOAuth2Callback(callback) : callback
+  completeOAuth2(
+    callback: string | URL | OAuth2Callback,
+    options?: OAuth2SignInOptions,
+  ): Promise<AuthSession> {
+    const parsed =
+      typeof callback === 'string' || callback instanceof URL ? parseOAuth2Callback(callback) : callback
     return this.#signIn('oauth2', () =>
-      completeOAuth2(this.#config, this.#config.collection, this.#oauth2States, parsed, this.#withLink(options)),
+      completeOAuth2(
+        this.#config,
+        this.#config.collection,
+        this.#oauth2States,
+        parsed,
+        this.#withLink(options),
+      ),
     )
   }
 
@@ -280,7 +303,13 @@ export class AuthClient {
     return {
       collection: this.#config.collection,
       session:
-        session === null ? null : { recordId: session.recordId, collectionName: session.collectionName, expiresAt: session.expiresAt },
+        session === null
+          ? null
+          : {
+              recordId: session.recordId,
+              collectionName: session.collectionName,
+              expiresAt: session.expiresAt,
+            },
     }
   }
 
@@ -351,7 +380,8 @@ export class AuthClient {
 
   #onListenerError(error: unknown, event: AuthEventName): void {
     this.#config.logger.error('an event listener threw', { event })
-    if (event !== 'error') this.#events.emit('error', error instanceof Error ? error : new Error(String(error)))
+    if (event !== 'error')
+      this.#events.emit('error', error instanceof Error ? error : new Error(String(error)))
   }
 }
 

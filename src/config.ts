@@ -81,7 +81,9 @@ const loggerSchema = z.custom<Logger>(
   (value: unknown) =>
     typeof value === 'object' &&
     value !== null &&
-    ['debug', 'info', 'warn', 'error'].every((level) => isFunction((value as Record<string, unknown>)[level])),
+    ['debug', 'info', 'warn', 'error'].every((level) =>
+      isFunction((value as Record<string, unknown>)[level]),
+    ),
   { error: 'must have debug, info, warn and error functions' },
 )
 
@@ -128,7 +130,8 @@ export function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue
  */
 export function resolveConfig(options: unknown): ResolvedConfig & { store: TokenStore | undefined } {
   const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) throw new ConfigError(toConfigIssues(parsed.error.issues), 'Invalid AuthClient options')
+  if (!parsed.success)
+    throw new ConfigError(toConfigIssues(parsed.error.issues), 'Invalid AuthClient options')
   const o = parsed.data as AuthClientOptions
   return Object.freeze({
     url: o.url.replace(/\/+$/, ''),

@@ -44,7 +44,12 @@ export type { AccountCallOptions } from './flows/account.js'
 export type { AuthMethods, OAuth2ProviderInfo, TimedAuthMethod } from './flows/auth-methods.js'
 export type { ImpersonateOptions } from './flows/impersonate.js'
 export type { AuthCallOptions } from './flows/input.js'
-export type { OAuth2Callback, OAuth2SignInOptions, StartOAuth2Options, StartOAuth2Result } from './flows/oauth2.js'
+export type {
+  OAuth2Callback,
+  OAuth2SignInOptions,
+  StartOAuth2Options,
+  StartOAuth2Result,
+} from './flows/oauth2.js'
 export type { RequestOTPResult } from './flows/otp.js'
 export type { LogContext, Logger } from './logger.js'
 export { RETRY_POLICY, backoffDelayMs } from './scheduler/backoff.js'

@@ -26,7 +26,8 @@ let MemoryAuthStore: (new () => BaseAuthStore) | undefined
 function createMemoryAuthStore(url: string): BaseAuthStore {
   if (MemoryAuthStore === undefined) {
     const probe = new PocketBase(url).authStore
-    MemoryAuthStore = Object.getPrototypeOf(Object.getPrototypeOf(probe)).constructor as new () => BaseAuthStore
+    MemoryAuthStore = Object.getPrototypeOf(Object.getPrototypeOf(probe))
+      .constructor as new () => BaseAuthStore
   }
   return new MemoryAuthStore()
 }

@@ -31,7 +31,12 @@ export interface AbortState {
  * Maps whatever the `pocketbase` SDK threw into exactly one `AuthError`; never `status: 0`.
  * The SDK's error is kept as `cause` only when it carries no response body (a body may hold a token).
  */
-export function fromPocketBaseError(error: unknown, method: string, path: string, abort: AbortState): AuthError {
+export function fromPocketBaseError(
+  error: unknown,
+  method: string,
+  path: string,
+  abort: AbortState,
+): AuthError {
   const where = `${method} ${path}`
   if (abort.timedOut) return new TimeoutError(`${where}: no complete response within ${abort.timeoutMs} ms`)
   if (abort.callerAborted) return new AbortedError(`${where}: aborted by the caller`)

@@ -17,7 +17,10 @@ export interface StandardSchemaV1<Output = unknown> {
     ) =>
       | { readonly value: Output; readonly issues?: undefined }
       | { readonly issues: ReadonlyArray<SchemaIssue> }
-      | Promise<{ readonly value: Output; readonly issues?: undefined } | { readonly issues: ReadonlyArray<SchemaIssue> }>
+      | Promise<
+          | { readonly value: Output; readonly issues?: undefined }
+          | { readonly issues: ReadonlyArray<SchemaIssue> }
+        >
   }
 }
 

@@ -17,8 +17,7 @@ import { NotAuthenticatedError, TokenExpiredError } from './session-errors.js'
 
 /** Which kind of endpoint answered; decides how an ambiguous PocketBase answer is read. */
 export type EndpointKind =
-  | { readonly kind: 'sign-in'; readonly factor: FirstFactor }
-  | { readonly kind: 'other' }
+  { readonly kind: 'sign-in'; readonly factor: FirstFactor } | { readonly kind: 'other' }
 
 /** What `errorFromResponse` needs to know about the request. */
 export interface ResponseContext {
@@ -39,7 +38,10 @@ const MFA_MESSAGES: Readonly<Record<string, InvalidCredentialsReason>> = {
  * Maps one non-2xx PocketBase response to exactly one `AuthError`.
  * PocketBase only distinguishes many cases by message, so the known messages are matched here, in one place.
  */
-export function errorFromResponse(exchange: FailedExchange & { status: number }, context: ResponseContext): AuthError {
+export function errorFromResponse(
+  exchange: FailedExchange & { status: number },
+  context: ResponseContext,
+): AuthError {
   const { status, body } = exchange
   const serverMessage = readMessage(body)
   const where = `${exchange.method} ${exchange.path} (${status})`
@@ -55,7 +57,8 @@ export function errorFromResponse(exchange: FailedExchange & { status: number },
       : new NotAuthenticatedError(`${where}: this call needs a signed-in session`, options)
   }
   if (status === 400) return badRequest(where, serverMessage, body, context, options)
-  if (status === 403) return new ForbiddenError(`${where}: ${explainForbidden(serverMessage, exchange.path)}`, options)
+  if (status === 403)
+    return new ForbiddenError(`${where}: ${explainForbidden(serverMessage, exchange.path)}`, options)
   if (status === 404) return new NotFoundError(`${where}: ${serverMessage ?? 'not found'}`, options)
   if (status === 429) {
     return new RateLimitedError(

@@ -32,7 +32,10 @@ export class MfaRequiredError extends AuthError {
     expiresAt: number | undefined,
     options?: AuthErrorOptions,
   ) {
-    super(`Multi-factor authentication required: the ${firstFactor} factor succeeded, finish with another method and { mfaId }`, options)
+    super(
+      `Multi-factor authentication required: the ${firstFactor} factor succeeded, finish with another method and { mfaId }`,
+      options,
+    )
     this.mfaId = mfaId
     this.firstFactor = firstFactor
     if (expiresAt !== undefined) this.expiresAt = expiresAt

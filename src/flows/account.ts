@@ -27,19 +27,34 @@ async function post(
 }
 
 /** `request-verification`: mails a verification link. Unknown or verified emails get the same answer. */
-export function requestVerification(config: ResolvedConfig, collection: string, email: string, options?: AccountCallOptions): Promise<void> {
+export function requestVerification(
+  config: ResolvedConfig,
+  collection: string,
+  email: string,
+  options?: AccountCallOptions,
+): Promise<void> {
   new InputCheck('requestVerification').email('email', email).done()
   return post(config, collection, 'request-verification', { email }, options)
 }
 
 /** `confirm-verification` with the token from the mail. */
-export function confirmVerification(config: ResolvedConfig, collection: string, token: string, options?: AccountCallOptions): Promise<void> {
+export function confirmVerification(
+  config: ResolvedConfig,
+  collection: string,
+  token: string,
+  options?: AccountCallOptions,
+): Promise<void> {
   new InputCheck('confirmVerification').text('token', token).done()
   return post(config, collection, 'confirm-verification', { token }, options)
 }
 
 /** `request-password-reset`: mails a reset link. Unknown emails get the same answer. */
-export function requestPasswordReset(config: ResolvedConfig, collection: string, email: string, options?: AccountCallOptions): Promise<void> {
+export function requestPasswordReset(
+  config: ResolvedConfig,
+  collection: string,
+  email: string,
+  options?: AccountCallOptions,
+): Promise<void> {
   new InputCheck('requestPasswordReset').email('email', email).done()
   return post(config, collection, 'request-password-reset', { email }, options)
 }

@@ -39,7 +39,8 @@ export class InputCheck {
 
   /** Throws the collected issues, if any. @throws {ConfigError} `config_invalid` */
   done(): void {
-    if (this.#issues.length > 0) throw new ConfigError(this.#issues, `Invalid arguments to ${this.#operation}`)
+    if (this.#issues.length > 0)
+      throw new ConfigError(this.#issues, `Invalid arguments to ${this.#operation}`)
   }
 }
 

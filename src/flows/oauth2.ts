@@ -108,7 +108,10 @@ export function completeOAuth2(
     )
   }
   if (callback.error !== undefined) {
-    throw new OAuth2FailedError(`OAuth2 provider "${pending.provider}" refused: ${callback.error}`, callback.error)
+    throw new OAuth2FailedError(
+      `OAuth2 provider "${pending.provider}" refused: ${callback.error}`,
+      callback.error,
+    )
   }
   if (callback.code === undefined || callback.code === '') {
     throw new OAuth2FailedError(`OAuth2 provider "${pending.provider}" sent no code`)

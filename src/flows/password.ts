@@ -16,7 +16,10 @@ export function passwordSignIn(
   password: string,
   options?: AuthCallOptions,
 ): Promise<ReceivedAuth> {
-  checkAuthCallOptions(new InputCheck('authWithPassword').text('identity', identity).text('password', password), options).done()
+  checkAuthCallOptions(
+    new InputCheck('authWithPassword').text('identity', identity).text('password', password),
+    options,
+  ).done()
   return requestAuth(config, {
     path: collectionPath(collection, 'auth-with-password'),
     query: authQuery(options),

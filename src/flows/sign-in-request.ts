@@ -29,7 +29,10 @@ export type AuthEndpointRequest = Omit<PocketBaseRequest, 'method' | 'endpoint'>
  *
  * @throws {UnexpectedResponseError} `unexpected_response` when the body has the wrong shape.
  */
-export async function requestAuth(config: ResolvedConfig, request: AuthEndpointRequest): Promise<ReceivedAuth> {
+export async function requestAuth(
+  config: ResolvedConfig,
+  request: AuthEndpointRequest,
+): Promise<ReceivedAuth> {
   const { factor, ...rest } = request
   const response = await pocketBaseRequest(config, {
     ...rest,

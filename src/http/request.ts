@@ -72,7 +72,9 @@ export async function pocketBaseRequest(
       text = await response.text()
     } catch (error) {
       if (timedOut) {
-        throw new TimeoutError(`${where}: no complete response within ${config.timeoutMs} ms`, { cause: error })
+        throw new TimeoutError(`${where}: no complete response within ${config.timeoutMs} ms`, {
+          cause: error,
+        })
       }
       if (callerAborted()) {
         throw new AbortedError(`${where}: aborted by the caller`)
@@ -84,10 +86,13 @@ export async function pocketBaseRequest(
     const body = parsed === INVALID_JSON ? undefined : parsed
     const exchange: FailedExchange = { ...exchangeBase, status: response.status, body }
     if (parsed === INVALID_JSON && response.status < 500) {
-      throw new UnexpectedResponseError(`${where}: the response body (status ${response.status}) is not valid JSON`, {
-        status: response.status,
-        exchange,
-      })
+      throw new UnexpectedResponseError(
+        `${where}: the response body (status ${response.status}) is not valid JSON`,
+        {
+          status: response.status,
+          exchange,
+        },
+      )
     }
     if (!response.ok) {
       throw errorFromResponse(

@@ -139,19 +139,33 @@ export class TokenKeeper {
     if (this.#reSigningIn !== undefined) return this.#reSigningIn
     const credentials = this.#deps.config.credentials
     if (credentials === undefined) {
-      return Promise.reject(new NotAuthenticatedError('there is no session and no `credentials` to sign in with'))
+      return Promise.reject(
+        new NotAuthenticatedError('there is no session and no `credentials` to sign in with'),
+      )
     }
     const run = async (): Promise<AuthSession> => {
       try {
         const given: unknown = await credentials()
         const { identity, password } = (given ?? {}) as Partial<PasswordCredentials>
-        if (typeof identity !== 'string' || identity === '' || typeof password !== 'string' || password === '') {
+        if (
+          typeof identity !== 'string' ||
+          identity === '' ||
+          typeof password !== 'string' ||
+          password === ''
+        ) {
           throw new ConfigError(
-            [{ path: 'credentials', message: 'must resolve to { identity, password } with non-empty strings' }],
+            [
+              {
+                path: 'credentials',
+                message: 'must resolve to { identity, password } with non-empty strings',
+              },
+            ],
             'Invalid credentials callback',
           )
         }
-        this.#deps.config.logger.info('signing in with credentials', { collection: this.#deps.config.collection })
+        this.#deps.config.logger.info('signing in with credentials', {
+          collection: this.#deps.config.collection,
+        })
         return await this.#deps.signInWithPassword({ identity, password })
       } finally {
         this.#reSigningIn = undefined

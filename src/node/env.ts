@@ -76,7 +76,10 @@ const envSchema = z
     ),
     POCKETBASE_AUTH_COLLECTION: optionalText,
     POCKETBASE_SUPERUSER_EMAIL: z.optional(
-      z.pipe(z.transform(blankToUndefined), z.optional(z.string().check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')))),
+      z.pipe(
+        z.transform(blankToUndefined),
+        z.optional(z.string().check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address'))),
+      ),
     ),
     POCKETBASE_SUPERUSER_PASSWORD: optionalText,
     POCKETBASE_TIMEOUT_MS: wholeNumber(1),
@@ -90,7 +93,8 @@ const envSchema = z
   })
   .check(
     z.refine(
-      (env) => (env.POCKETBASE_SUPERUSER_EMAIL === undefined) === (env.POCKETBASE_SUPERUSER_PASSWORD === undefined),
+      (env) =>
+        (env.POCKETBASE_SUPERUSER_EMAIL === undefined) === (env.POCKETBASE_SUPERUSER_PASSWORD === undefined),
       {
         message: 'set both POCKETBASE_SUPERUSER_EMAIL and POCKETBASE_SUPERUSER_PASSWORD, or neither',
         path: ['POCKETBASE_SUPERUSER_PASSWORD'],
@@ -124,7 +128,8 @@ export function loadEnv(options: LoadEnvOptions = {}): PocketBaseEnv {
   return {
     url: env.POCKETBASE_URL.replace(/\/+$/, ''),
     collection: env.POCKETBASE_AUTH_COLLECTION,
-    superuser: email === undefined || password === undefined ? undefined : superuserCredentials(email, password),
+    superuser:
+      email === undefined || password === undefined ? undefined : superuserCredentials(email, password),
     timeoutMs: env.POCKETBASE_TIMEOUT_MS,
     refreshSkewSeconds: env.POCKETBASE_REFRESH_SKEW_SECONDS,
     logLevel: env.POCKETBASE_LOG_LEVEL ?? 'silent',
@@ -150,7 +155,10 @@ function readDotenvFile(path: string | undefined): Record<string, string> {
   const file = resolve(path ?? '.env')
   if (!existsSync(file)) {
     if (path === undefined) return {}
-    throw new ConfigError([{ path: 'path', message: `dotenv file not found: ${file}` }], 'Invalid loadEnv options')
+    throw new ConfigError(
+      [{ path: 'path', message: `dotenv file not found: ${file}` }],
+      'Invalid loadEnv options',
+    )
   }
   return pick(parse(readFileSync(file)))
 }

@@ -80,7 +80,8 @@ export async function authWithOAuth2Loopback(
 
 function checkOptions(options: OAuth2LoopbackOptions): void {
   const issues = []
-  if (typeof options.openUrl !== 'function') issues.push({ path: 'options.openUrl', message: 'must be a function' })
+  if (typeof options.openUrl !== 'function')
+    issues.push({ path: 'options.openUrl', message: 'must be a function' })
   const { port, timeoutMs } = options
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     issues.push({ path: 'options.port', message: 'must be a port number (0 for any free port)' })

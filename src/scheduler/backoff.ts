@@ -15,6 +15,9 @@ export const RETRY_POLICY = Object.freeze({
  * together do not retry together.
  */
 export function backoffDelayMs(attempt: number, random: () => number = Math.random): number {
-  const exponential = Math.min(RETRY_POLICY.maxMs, RETRY_POLICY.baseMs * RETRY_POLICY.factor ** Math.max(0, attempt))
+  const exponential = Math.min(
+    RETRY_POLICY.maxMs,
+    RETRY_POLICY.baseMs * RETRY_POLICY.factor ** Math.max(0, attempt),
+  )
   return Math.round(exponential * (1 - RETRY_POLICY.jitter * random()))
 }

@@ -19,7 +19,12 @@ export function effectiveSkewMs(expiresAt: number, issuedAt: number, refreshSkew
  * nextRefreshAt(10_000, 0, 0, 300) // 8_000: 20% of a 10 s lifetime
  * ```
  */
-export function nextRefreshAt(expiresAt: number, issuedAt: number, now: number, refreshSkewSeconds: number): number {
+export function nextRefreshAt(
+  expiresAt: number,
+  issuedAt: number,
+  now: number,
+  refreshSkewSeconds: number,
+): number {
   return Math.max(now, expiresAt - effectiveSkewMs(expiresAt, issuedAt, refreshSkewSeconds))
 }
 

@@ -65,9 +65,13 @@ export class RefreshScheduler {
     if (this.#stopped || !config.autoRefresh || session === null) return
     const now = config.now()
     const dueAt = nextRefreshAt(session.expiresAt, session.issuedAt, now, config.refreshSkewSeconds)
-    const at = !session.refreshable && this.#expiringAnnouncedFor === session.token ? session.expiresAt : dueAt
+    const at =
+      !session.refreshable && this.#expiringAnnouncedFor === session.token ? session.expiresAt : dueAt
     this.#timer.arm(at - now, () => this.#onTimer())
-    config.logger.debug('refresh timer armed', { inMs: Math.max(0, at - now), refreshable: session.refreshable })
+    config.logger.debug('refresh timer armed', {
+      inMs: Math.max(0, at - now),
+      refreshable: session.refreshable,
+    })
   }
 
   #onTimer(): void {

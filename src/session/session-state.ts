@@ -67,7 +67,11 @@ export class SessionState {
     if (session === null) return
     this.#store.clear()
     this.#version++
-    this.#logger.info('signed out', { collection: session.collectionName, recordId: session.recordId, reason })
+    this.#logger.info('signed out', {
+      collection: session.collectionName,
+      recordId: session.recordId,
+      reason,
+    })
     this.#onChange()
     this.#events.emit('signedOut', { reason })
   }
