@@ -17,6 +17,7 @@ import {
   type StartOAuth2Options,
   type StartOAuth2Result,
 } from './flows/oauth2.js'
+import { readOAuth2Meta, type OAuth2AuthSession } from './flows/oauth2-meta.js'
 import { OAuth2StateStore } from './flows/oauth2-states.js'
 import { otpSignIn, requestOTP, type RequestOTPResult } from './flows/otp.js'
 import { passwordSignIn } from './flows/password.js'
@@ -150,14 +151,17 @@ export class AuthClient {
     )
   }
 
-  /** Finishes an OAuth2 sign-in from the callback URL or its `{ state, code }`. Emits `signedIn`. */
+  /**
+   * Finishes an OAuth2 sign-in from the callback URL or its `{ state, code }`. Emits `signedIn`.
+   * Resolves with the session plus the provider's `meta` (returned here only, never stored).
+   */
   completeOAuth2(
     callback: string | URL | OAuth2Callback,
     options?: OAuth2SignInOptions,
-  ): Promise<AuthSession> {
+  ): Promise<OAuth2AuthSession> {
     const parsed =
       typeof callback === 'string' || callback instanceof URL ? parseOAuth2Callback(callback) : callback
-    return this.#signIn('oauth2', () =>
+    return this.#oauth2SignIn(() =>
       completeOAuth2(
         this.#config,
         this.#config.collection,
@@ -176,8 +180,8 @@ export class AuthClient {
     redirectUrl: string,
     createData?: Record<string, unknown>,
     options?: OAuth2SignInOptions,
-  ): Promise<AuthSession> {
-    return this.#signIn('oauth2', () =>
+  ): Promise<OAuth2AuthSession> {
+    return this.#oauth2SignIn(() =>
       oauth2CodeSignIn(this.#config, this.#config.collection, {
         provider,
         code,
@@ -311,6 +315,16 @@ export class AuthClient {
               expiresAt: session.expiresAt,
             },
     }
+  }
+
+  async #oauth2SignIn(run: () => Promise<ReceivedAuth>): Promise<OAuth2AuthSession> {
+    let meta: unknown
+    const session = await this.#signIn('oauth2', async () => {
+      const received = await run()
+      meta = received.body.meta
+      return received
+    })
+    return Object.freeze({ ...session, meta: readOAuth2Meta(meta) })
   }
 
   async #signIn(factor: FirstFactor, run: () => Promise<ReceivedAuth>): Promise<AuthSession> {

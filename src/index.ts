@@ -50,6 +50,7 @@ export type {
   StartOAuth2Options,
   StartOAuth2Result,
 } from './flows/oauth2.js'
+export type { OAuth2AuthSession, OAuth2Meta } from './flows/oauth2-meta.js'
 export type { RequestOTPResult } from './flows/otp.js'
 export type { LogContext, Logger } from './logger.js'
 export { RETRY_POLICY, backoffDelayMs } from './scheduler/backoff.js'
