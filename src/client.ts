@@ -159,14 +159,13 @@ export class AuthClient {
     callback: string | URL | OAuth2Callback,
     options?: OAuth2SignInOptions,
   ): Promise<OAuth2AuthSession> {
-    const parsed =
-      typeof callback === 'string' || callback instanceof URL ? parseOAuth2Callback(callback) : callback
-    return this.#oauth2SignIn(() =>
+    // Parsed inside the sign-in, so a bad callback URL rejects the promise instead of throwing synchronously.
+    return this.#oauth2SignIn(async () =>
       completeOAuth2(
         this.#config,
         this.#config.collection,
         this.#oauth2States,
-        parsed,
+        typeof callback === 'string' || callback instanceof URL ? parseOAuth2Callback(callback) : callback,
         this.#withLink(options),
       ),
     )
@@ -232,6 +231,8 @@ export class AuthClient {
     this.#state.supersedeSignIns()
     this.#oauth2States.clear()
     this.#state.end('logout')
+    // Also when there was no session: a background re-sign-in may be waiting to retry.
+    this.#scheduler.reschedule()
   }
 
   /** Mails a verification link to `email`. */

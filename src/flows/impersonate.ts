@@ -6,7 +6,7 @@ import { requestAuth } from './sign-in-request.js'
 
 /** Options of `impersonate`. */
 export interface ImpersonateOptions {
-  /** Collection of the record to impersonate. @default the client's collection */
+  /** Auth collection of the record to impersonate (not the superuser's own). @default 'users' */
   collection?: string
   /** Lifetime of the impersonation token in seconds; 0 means the collection's auth token duration. @default 0 */
   durationSeconds?: number

@@ -81,7 +81,8 @@ export function parseOAuth2Callback(callbackUrl: string | URL): OAuth2Callback {
   } catch {
     throw new OAuth2StateInvalidError('completeOAuth2: the callback URL is not a valid URL')
   }
-  const params = url.searchParams.has('state') ? url.searchParams : new URLSearchParams(url.hash.slice(1))
+  const fromQuery = ['state', 'code', 'error'].some((name) => url.searchParams.has(name))
+  const params = fromQuery ? url.searchParams : new URLSearchParams(url.hash.slice(1))
   const state = params.get('state') ?? ''
   const code = params.get('code')
   const error = params.get('error')
@@ -153,9 +154,10 @@ export function oauth2CodeSignIn(
       ),
     options,
   ).done()
+  const query = authQuery(options)
   return requestAuth(config, {
     path: collectionPath(collection, 'auth-with-oauth2'),
-    query: authQuery(options),
+    query: query.fields === undefined ? query : { ...query, fields: `${query.fields},meta` },
     body: {
       provider: input.provider,
       code: input.code,

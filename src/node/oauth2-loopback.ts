@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net'
 import type { AuthClient } from '../client.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { ConfigError } from '../errors/config-error.js'
+import { OAuth2StateInvalidError } from '../errors/oauth2.js'
 import { AbortedError, TimeoutError } from '../errors/transport.js'
 import type { OAuth2SignInOptions } from '../flows/oauth2.js'
-import type { AuthSession } from '../session/types.js'
+import type { OAuth2AuthSession } from '../flows/oauth2-meta.js'
 
 /** Options of `authWithOAuth2Loopback`. */
 export interface OAuth2LoopbackOptions extends Omit<OAuth2SignInOptions, 'signal'> {
@@ -30,9 +31,12 @@ const PAGE = (title: string, text: string): string =>
  * `openUrl`, receives the callback, checks `state` and exchanges the code. The browser gets a small page that
  * says it may be closed. The listener closes on success, failure, timeout or abort.
  *
+ * @returns The session plus the provider's `meta` (as `completeOAuth2`).
  * @throws {OAuth2FailedError} `oauth2_failed` when the provider refuses.
  * @throws {OAuth2StateInvalidError} `oauth2_state_invalid` when the callback's state is not this attempt's.
  * @throws {TimeoutError} `timeout` when no callback arrives within `timeoutMs`.
+ * @throws {AbortedError} `aborted` when `signal` aborts.
+ * @throws {ConfigError} `config_invalid` for bad options, before listening.
  * @example
  * ```ts
  * const session = await authWithOAuth2Loopback(auth, 'google', {
@@ -44,9 +48,11 @@ export async function authWithOAuth2Loopback(
   auth: AuthClient,
   provider: string,
   options: OAuth2LoopbackOptions,
-): Promise<AuthSession> {
-  const { openUrl, port = 0, timeoutMs = 300_000, signal, createData, ...signInOptions } = options
+): Promise<OAuth2AuthSession> {
   checkOptions(options)
+  const { openUrl, port = 0, timeoutMs = 300_000, signal, createData, ...signInOptions } = options
+  if (signal?.aborted === true) throw new AbortedError('authWithOAuth2Loopback: aborted by the caller')
+  const withSignal = signal === undefined ? {} : { signal }
   const server = createServer()
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen)
@@ -55,15 +61,23 @@ export async function authWithOAuth2Loopback(
   try {
     const { port: boundPort } = server.address() as AddressInfo
     const redirectUrl = `http://127.0.0.1:${boundPort}/callback`
-    const { url } = await auth.startOAuth2(provider, { redirectUrl })
+    const { url, state } = await auth.startOAuth2(provider, { redirectUrl, ...withSignal })
     const callback = waitForCallback(server, timeoutMs, signal)
-    await openUrl(url)
-    const { request, response } = await callback
     try {
-      const callbackUrl = new URL(request.url ?? '/', redirectUrl)
+      await openUrl(url)
+    } catch (error) {
+      callback.cancel()
+      throw error
+    }
+    const { request, response } = await callback.received
+    try {
+      const params = parseParams(new URL(request.url ?? '/', redirectUrl))
+      if (params.state !== state) {
+        throw new OAuth2StateInvalidError('authWithOAuth2Loopback: the callback belongs to another attempt')
+      }
       const session = await auth.completeOAuth2(
-        { ...parseParams(callbackUrl), ...(createData === undefined ? {} : { createData }) },
-        signInOptions,
+        { ...params, ...(createData === undefined ? {} : { createData }) },
+        { ...signInOptions, ...withSignal },
       )
       respond(response, 200, PAGE('Signed in', 'You are signed in. You may close this tab.'))
       return session
@@ -102,37 +116,48 @@ function parseParams(url: URL): { state: string; code?: string; error?: string }
   }
 }
 
+/** A pending wait for the callback request; `cancel()` stops waiting (timer, signal and listener). */
+interface CallbackWait {
+  readonly received: Promise<{ request: IncomingMessage; response: ServerResponse }>
+  cancel(): void
+}
+
 function waitForCallback(
   server: ReturnType<typeof createServer>,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-): Promise<{ request: IncomingMessage; response: ServerResponse }> {
-  return new Promise((resolveCallback, rejectCallback) => {
-    const cleanup = (): void => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-      server.off('request', onRequest)
-    }
-    const timer = setTimeout(() => {
-      cleanup()
-      rejectCallback(new TimeoutError(`authWithOAuth2Loopback: no callback within ${timeoutMs} ms`))
-    }, timeoutMs)
-    const onAbort = (): void => {
-      cleanup()
-      rejectCallback(new AbortedError('authWithOAuth2Loopback: aborted by the caller'))
-    }
-    const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
-      if (request.method !== 'GET' || !(request.url ?? '').startsWith('/callback')) {
-        respond(response, 404, PAGE('Not found', 'This address only receives the sign-in callback.'))
-        return
+): CallbackWait {
+  let cleanup = (): void => {}
+  const received = new Promise<{ request: IncomingMessage; response: ServerResponse }>(
+    (resolveCallback, rejectCallback) => {
+      cleanup = (): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        server.off('request', onRequest)
       }
-      cleanup()
-      resolveCallback({ request, response })
-    }
-    if (signal?.aborted === true) return onAbort()
-    signal?.addEventListener('abort', onAbort, { once: true })
-    server.on('request', onRequest)
-  })
+      const timer = setTimeout(() => {
+        cleanup()
+        rejectCallback(new TimeoutError(`authWithOAuth2Loopback: no callback within ${timeoutMs} ms`))
+      }, timeoutMs)
+      const onAbort = (): void => {
+        cleanup()
+        rejectCallback(new AbortedError('authWithOAuth2Loopback: aborted by the caller'))
+      }
+      const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+        const { pathname } = new URL(request.url ?? '/', 'http://127.0.0.1')
+        if (request.method !== 'GET' || pathname !== '/callback') {
+          respond(response, 404, PAGE('Not found', 'This address only receives the sign-in callback.'))
+          return
+        }
+        cleanup()
+        resolveCallback({ request, response })
+      }
+      if (signal?.aborted === true) return onAbort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+      server.on('request', onRequest)
+    },
+  )
+  return { received, cancel: () => cleanup() }
 }
 
 function respond(response: ServerResponse, status: number, html: string): void {

