@@ -27,7 +27,7 @@ async function post(
 }
 
 /** `request-verification`: mails a verification link. Unknown or verified emails get the same answer. */
-export function requestVerification(
+export async function requestVerification(
   config: ResolvedConfig,
   collection: string,
   email: string,
@@ -38,7 +38,7 @@ export function requestVerification(
 }
 
 /** `confirm-verification` with the token from the mail. */
-export function confirmVerification(
+export async function confirmVerification(
   config: ResolvedConfig,
   collection: string,
   token: string,
@@ -49,7 +49,7 @@ export function confirmVerification(
 }
 
 /** `request-password-reset`: mails a reset link. Unknown emails get the same answer. */
-export function requestPasswordReset(
+export async function requestPasswordReset(
   config: ResolvedConfig,
   collection: string,
   email: string,
@@ -60,7 +60,7 @@ export function requestPasswordReset(
 }
 
 /** `confirm-password-reset` with the token from the mail and the new password twice. */
-export function confirmPasswordReset(
+export async function confirmPasswordReset(
   config: ResolvedConfig,
   collection: string,
   input: { token: string; password: string; passwordConfirm: string },
@@ -91,7 +91,7 @@ export function checkEmailChangeInput(newEmail: string): void {
 }
 
 /** `confirm-email-change` with the token from the mail and the record's current password. */
-export function confirmEmailChange(
+export async function confirmEmailChange(
   config: ResolvedConfig,
   collection: string,
   input: { token: string; password: string },

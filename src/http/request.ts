@@ -69,7 +69,7 @@ export async function pocketBaseRequest(
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
         signal: controller.signal,
       })
-      text = await response.text()
+      text = await readBody(response, controller.signal)
     } catch (error) {
       if (timedOut) {
         throw new TimeoutError(`${where}: no complete response within ${config.timeoutMs} ms`, {
@@ -108,6 +108,32 @@ export async function pocketBaseRequest(
   } finally {
     clearTimeout(timer)
     request.signal?.removeEventListener('abort', onCallerAbort)
+  }
+}
+
+/**
+ * Reads the body as text, giving up as soon as `signal` aborts, even with a `fetch` (a wrapper, a mock) that
+ * does not tie its body stream to the request signal: a body that stalls mid-way must still time out.
+ */
+async function readBody(response: Response, signal: AbortSignal): Promise<string> {
+  const body = response.body
+  if (body === null) return ''
+  if (signal.aborted) throw signal.reason
+  const reader = body.getReader()
+  // Cancelling ends the pending read; the stream is abandoned, so a failure to cancel changes nothing.
+  const onAbort = (): void => void reader.cancel(signal.reason).catch(() => undefined)
+  signal.addEventListener('abort', onAbort, { once: true })
+  const decoder = new TextDecoder()
+  let text = ''
+  try {
+    for (;;) {
+      const chunk = await reader.read()
+      if (signal.aborted) throw signal.reason
+      if (chunk.done) return text + decoder.decode()
+      text += decoder.decode(chunk.value, { stream: true })
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }
 

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest'
+import { MAX_TIMER_DELAY_MS, resolveConfig } from '../src/config.js'
+import { ConfigError, createAuthClient, DEFAULTS } from '../src/index.js'
+import type { AuthClientOptions } from '../src/index.js'
+import { silentLogger } from '../src/logger.js'
+
+const url = 'http://pb.test'
+
+/** Runs `createAuthClient` with untyped options and returns the ConfigError it must throw. */
+function configErrorOf(options: unknown): ConfigError {
+  try {
+    createAuthClient(options as AuthClientOptions)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return error as ConfigError
+  }
+  throw new Error('expected createAuthClient to throw')
+}
+
+const logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+}
+
+describe('resolveConfig defaults', () => {
+  it('applies every default to a url-only config', () => {
+    const config = resolveConfig({ url })
+    expect(config).toMatchObject({
+      url,
+      collection: 'users',
+      autoRefresh: true,
+      refreshSkewSeconds: 300,
+      timeoutMs: 30_000,
+      credentials: undefined,
+      fetch: undefined,
+      userAgent: undefined,
+      store: undefined,
+    })
+    expect(config.now).toBe(Date.now)
+    expect(config.logger).toBe(silentLogger)
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('exports the defaults as one frozen object', () => {
+    expect(DEFAULTS).toMatchObject({
+      collection: 'users',
+      autoRefresh: true,
+      refreshSkewSeconds: 300,
+      timeoutMs: 30_000,
+    })
+    expect(Object.isFrozen(DEFAULTS)).toBe(true)
+  })
+
+  it('keeps given values and strips trailing slashes from the url', () => {
+    const now = (): number => 42
+    const fetch = globalThis.fetch
+    const credentials = (): { identity: string; password: string } => ({ identity: 'a', password: 'b' })
+    const config = resolveConfig({
+      url: 'https://pb.example.com/base//',
+      collection: '_superusers',
+      autoRefresh: false,
+      refreshSkewSeconds: 0,
+      timeoutMs: 1,
+      now,
+      fetch,
+      credentials,
+      logger,
+      userAgent: 'my-app/1.0',
+    })
+    expect(config).toMatchObject({
+      url: 'https://pb.example.com/base',
+      collection: '_superusers',
+      autoRefresh: false,
+      refreshSkewSeconds: 0,
+      timeoutMs: 1,
+      userAgent: 'my-app/1.0',
+    })
+    expect(config.now).toBe(now)
+    expect(config.fetch).toBe(fetch)
+    expect(config.credentials).toBe(credentials)
+    expect(config.logger).toBe(logger)
+  })
+
+  it('accepts the largest timer delay', () => {
+    expect(resolveConfig({ url, timeoutMs: MAX_TIMER_DELAY_MS }).timeoutMs).toBe(MAX_TIMER_DELAY_MS)
+  })
+
+  it('createAuthClient uses the default collection', () => {
+    const auth = createAuthClient({ url })
+    expect(auth.collection).toBe('users')
+    expect(auth.session).toBeNull()
+    expect(auth.isAuthenticated).toBe(false)
+    auth.dispose()
+  })
+})
+
+describe('createAuthClient rejects bad options with a ConfigError naming each one', () => {
+  const SECRET = 'hunter2-do-not-echo'
+  it.each<[string, Record<string, unknown>, string, string?]>([
+    ['url missing', {}, 'url'],
+    ['url relative', { url: '/api' }, 'url', '/api'],
+    ['url with a query', { url: `http://pb.test/?token=${SECRET}` }, 'url', SECRET],
+    ['url with a fragment', { url: `http://pb.test/#${SECRET}` }, 'url', SECRET],
+    ['url not http(s)', { url: `ftp://${SECRET}.test` }, 'url', SECRET],
+    ['url not a string', { url: 8090 }, 'url', '8090'],
+    ['collection empty', { url, collection: '' }, 'collection'],
+    ['collection too long', { url, collection: 'c'.repeat(256) }, 'collection', 'c'.repeat(256)],
+    ['refreshSkewSeconds negative', { url, refreshSkewSeconds: -17 }, 'refreshSkewSeconds', '-17'],
+    ['refreshSkewSeconds NaN', { url, refreshSkewSeconds: Number.NaN }, 'refreshSkewSeconds', 'NaN'],
+    ['refreshSkewSeconds a string', { url, refreshSkewSeconds: '300' }, 'refreshSkewSeconds', '300'],
+    ['timeoutMs 0', { url, timeoutMs: 0 }, 'timeoutMs'],
+    ['timeoutMs a fraction', { url, timeoutMs: 12.75 }, 'timeoutMs', '12.75'],
+    ['timeoutMs too big', { url, timeoutMs: 2 ** 31 }, 'timeoutMs', String(2 ** 31)],
+    ['timeoutMs Infinity', { url, timeoutMs: Number.POSITIVE_INFINITY }, 'timeoutMs', 'Infinity'],
+    ['autoRefresh not a boolean', { url, autoRefresh: 'yes' }, 'autoRefresh', 'yes'],
+    ['logger missing a method', { url, logger: { debug() {}, info() {}, warn() {} } }, 'logger'],
+    ['logger not an object', { url, logger: 'console' }, 'logger', 'console'],
+    [
+      'credentials not a function',
+      { url, credentials: { identity: 'a@b.c', password: SECRET } },
+      'credentials',
+      SECRET,
+    ],
+    ['fetch not a function', { url, fetch: 'fetch' }, 'fetch'],
+    ['now not a function', { url, now: 1_700_000_000_000 }, 'now', '1700000000000'],
+    ['userAgent not a string', { url, userAgent: 42 }, 'userAgent'],
+    ['store missing a method', { url, store: { get() {}, set() {} } }, 'store'],
+    ['unknown option key', { url, password: SECRET }, 'password', SECRET],
+  ])('%s', (_label, options, option, badValue) => {
+    const error = configErrorOf(options)
+    expect(error.code).toBe('config_invalid')
+    expect(error.issues.map((issue) => issue.path)).toEqual([option])
+    expect(error.message).toContain(option)
+    if (badValue !== undefined) {
+      expect(error.message).not.toContain(badValue)
+      expect(JSON.stringify(error)).not.toContain(badValue)
+      expect(JSON.stringify(error.issues)).not.toContain(badValue)
+    }
+  })
+
+  it('lists every bad option in one error', () => {
+    const error = configErrorOf({
+      url: '/relative',
+      collection: '',
+      refreshSkewSeconds: -1,
+      timeoutMs: 0.5,
+      logger: {},
+      credentials: 'nope',
+      extra: true,
+    })
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(
+      ['collection', 'credentials', 'extra', 'logger', 'refreshSkewSeconds', 'timeoutMs', 'url'].sort(),
+    )
+    for (const issue of error.issues) expect(error.message).toContain(issue.path)
+    expect(error.message).toMatch(/^Invalid AuthClient options: /)
+  })
+
+  it.each([undefined, null, 'http://pb.test', 42])(
+    'rejects options that are not an object (%j)',
+    (options) => {
+      expect(configErrorOf(options).issues.length).toBeGreaterThan(0)
+    },
+  )
+
+  it('a missing url says it is required', () => {
+    expect(configErrorOf({}).issues).toEqual([{ path: 'url', message: 'is required' }])
+  })
+})

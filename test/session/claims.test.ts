@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { readAuthTokenClaims } from '../../src/session/claims.js'
+import { makeJwt } from '../helpers/factories.js'
+
+const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
+const jwtWithPayload = (payload: unknown): string =>
+  `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}.c2ln`
+
+describe('readAuthTokenClaims', () => {
+  it('reads a PocketBase login token', () => {
+    const token = makeJwt({ id: 't5hihaotj1soa0u', collectionId: '_pb_users_auth_', exp: 1_795_745_761 })
+    expect(readAuthTokenClaims(token)).toEqual({
+      id: 't5hihaotj1soa0u',
+      collectionId: '_pb_users_auth_',
+      exp: 1_795_745_761,
+      refreshable: true,
+    })
+  })
+
+  it('reads an impersonation token as not refreshable', () => {
+    expect(readAuthTokenClaims(makeJwt({ refreshable: false }))?.refreshable).toBe(false)
+  })
+
+  it('treats a token without the refreshable claim (older PocketBase) as refreshable', () => {
+    const token = jwtWithPayload({ collectionId: 'c1', exp: 1_795_745_761, id: 'r1', type: 'auth' })
+    expect(readAuthTokenClaims(token)).toEqual({
+      id: 'r1',
+      collectionId: 'c1',
+      exp: 1_795_745_761,
+      refreshable: true,
+    })
+  })
+
+  it('ignores claims it does not need', () => {
+    expect(readAuthTokenClaims(makeJwt({ email: 'alice@example.com', iat: 1 }))).toBeDefined()
+  })
+
+  it.each([
+    ['a file token', jwtWithPayload({ collectionId: 'c1', exp: 1_795_745_761, id: 'r1', type: 'file' })],
+    ['a verification token', makeJwt({ type: 'verification', email: 'alice@example.com' })],
+    ['a password-reset token', makeJwt({ type: 'passwordReset', email: 'alice@example.com' })],
+    ['an email-change token', makeJwt({ type: 'emailChange', newEmail: 'new@example.com' })],
+    ['a token without type', jwtWithPayload({ collectionId: 'c1', exp: 1_795_745_761, id: 'r1' })],
+    ['a token without id', makeJwt({ id: '' })],
+    ['a token without collectionId', jwtWithPayload({ exp: 1_795_745_761, id: 'r1', type: 'auth' })],
+    ['a token without exp', jwtWithPayload({ collectionId: 'c1', id: 'r1', type: 'auth' })],
+    ['a token with a string exp', makeJwt({ exp: '1795745761' as unknown as number })],
+    ['a token with a negative exp', makeJwt({ exp: -1 })],
+    ['a token with a string refreshable', makeJwt({ refreshable: 'true' as unknown as boolean })],
+    ['garbage', 'not-a-jwt'],
+    ['an empty string', ''],
+    ['three parts that are not JSON', 'abc.def.ghi'],
+    ['a payload that is JSON but not an object', jwtWithPayload([1, 2, 3])],
+    ['two parts', makeJwt().split('.').slice(0, 2).join('.')],
+  ])('rejects %s', (_label, token) => {
+    expect(readAuthTokenClaims(token)).toBeUndefined()
+  })
+})
