@@ -138,8 +138,10 @@ export function flattenFieldErrors(data: unknown, prefix = ''): Record<string, F
 
 function parseRetryAfter(header: string | null | undefined): number | undefined {
   if (header === null || header === undefined || header.trim() === '') return undefined
-  const seconds = Number(header)
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000)
+  if (/^\s*[-+]?\d/.test(header)) {
+    const seconds = Number(header)
+    return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : undefined
+  }
   const date = Date.parse(header)
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
 }
