@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { parse } from 'dotenv'
 import * as z from 'zod/mini'
 import { toConfigIssues } from '../config.js'
-import { ConfigError } from '../errors/config-error.js'
+import { ConfigError, type ConfigIssue } from '../errors/config-error.js'
 import { LOG_LEVELS, type LogLevel } from './console-logger.js'
 
 /** Every environment variable `loadEnv` reads. */
@@ -63,44 +63,49 @@ const wholeNumber = (min: number) =>
     ),
   )
 
-const envSchema = z
-  .object({
-    POCKETBASE_URL: z.string().check(
-      z.refine((value) => {
-        try {
-          return /^https?:$/.test(new URL(value).protocol)
-        } catch {
-          return false
-        }
-      }, 'must be an http(s) URL, e.g. http://127.0.0.1:8090'),
+const envSchema = z.object({
+  POCKETBASE_URL: z.string().check(
+    z.refine((value) => {
+      try {
+        return /^https?:$/.test(new URL(value).protocol)
+      } catch {
+        return false
+      }
+    }, 'must be an http(s) URL, e.g. http://127.0.0.1:8090'),
+  ),
+  POCKETBASE_AUTH_COLLECTION: optionalText,
+  POCKETBASE_SUPERUSER_EMAIL: z.optional(
+    z.pipe(
+      z.transform(blankToUndefined),
+      z.optional(z.string().check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address'))),
     ),
-    POCKETBASE_AUTH_COLLECTION: optionalText,
-    POCKETBASE_SUPERUSER_EMAIL: z.optional(
-      z.pipe(
-        z.transform(blankToUndefined),
-        z.optional(z.string().check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address'))),
-      ),
+  ),
+  POCKETBASE_SUPERUSER_PASSWORD: optionalText,
+  POCKETBASE_TIMEOUT_MS: wholeNumber(1),
+  POCKETBASE_REFRESH_SKEW_SECONDS: wholeNumber(0),
+  POCKETBASE_LOG_LEVEL: z.optional(
+    z.pipe(
+      z.transform(blankToUndefined),
+      z.optional(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
     ),
-    POCKETBASE_SUPERUSER_PASSWORD: optionalText,
-    POCKETBASE_TIMEOUT_MS: wholeNumber(1),
-    POCKETBASE_REFRESH_SKEW_SECONDS: wholeNumber(0),
-    POCKETBASE_LOG_LEVEL: z.optional(
-      z.pipe(
-        z.transform(blankToUndefined),
-        z.optional(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
-      ),
-    ),
-  })
-  .check(
-    z.refine(
-      (env) =>
-        (env.POCKETBASE_SUPERUSER_EMAIL === undefined) === (env.POCKETBASE_SUPERUSER_PASSWORD === undefined),
-      {
-        message: 'set both POCKETBASE_SUPERUSER_EMAIL and POCKETBASE_SUPERUSER_PASSWORD, or neither',
-        path: ['POCKETBASE_SUPERUSER_PASSWORD'],
-      },
-    ),
-  )
+  ),
+})
+
+/**
+ * The superuser pair is checked on the raw values, outside zod: an object-level zod refinement is skipped
+ * when any single variable is invalid, and one `ConfigError` must name every bad variable.
+ */
+function superuserPairIssues(values: Readonly<Record<string, string>>): ConfigIssue[] {
+  const isSet = (name: string): boolean => (values[name] ?? '').trim() !== ''
+  const hasEmail = isSet('POCKETBASE_SUPERUSER_EMAIL')
+  if (hasEmail === isSet('POCKETBASE_SUPERUSER_PASSWORD')) return []
+  return [
+    {
+      path: hasEmail ? 'POCKETBASE_SUPERUSER_PASSWORD' : 'POCKETBASE_SUPERUSER_EMAIL',
+      message: 'set both POCKETBASE_SUPERUSER_EMAIL and POCKETBASE_SUPERUSER_PASSWORD, or neither',
+    },
+  ]
+}
 
 /**
  * Reads configuration from the environment and a dotenv file (the environment wins). Values are checked by
@@ -116,12 +121,13 @@ const envSchema = z
 export function loadEnv(options: LoadEnvOptions = {}): PocketBaseEnv {
   const values = { ...readDotenvFile(options.path), ...pick(options.env ?? process.env) }
   const parsed = envSchema.safeParse(values)
-  if (!parsed.success) {
-    const issues = toConfigIssues(parsed.error.issues).map((issue) =>
+  const issues = [
+    ...(parsed.success ? [] : toConfigIssues(parsed.error.issues)).map((issue) =>
       issue.path === '(options)' ? { ...issue, path: 'environment' } : issue,
-    )
-    throw new ConfigError(issues, 'Invalid environment')
-  }
+    ),
+    ...superuserPairIssues(values),
+  ]
+  if (!parsed.success || issues.length > 0) throw new ConfigError(issues, 'Invalid environment')
   const env = parsed.data
   const email = env.POCKETBASE_SUPERUSER_EMAIL
   const password = env.POCKETBASE_SUPERUSER_PASSWORD
