@@ -157,13 +157,12 @@ describe.skipIf(bin === undefined)('authWithPassword against a real PocketBase',
     const signedIn = vi.fn()
     auth.on('signedIn', signedIn)
 
-    const attempts = [
-      auth.authWithPassword(user.email, `${user.password}-wrong`),
-      auth.authWithPassword(`nobody-${Date.now()}@example.com`, user.password),
-      auth.authWithPassword(user.email.toUpperCase(), user.password),
+    // Awaited as they are made, so no rejection sits unhandled while another is awaited.
+    const errors = [
+      await rejectionOf(auth.authWithPassword(user.email, `${user.password}-wrong`)),
+      await rejectionOf(auth.authWithPassword(`nobody-${Date.now()}@example.com`, user.password)),
+      await rejectionOf(auth.authWithPassword(user.email.toUpperCase(), user.password)),
     ]
-    const errors = []
-    for (const attempt of attempts) errors.push(await rejectionOf(attempt))
 
     for (const error of errors) {
       expect(error).toBeInstanceOf(InvalidCredentialsError)
