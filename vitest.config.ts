@@ -9,6 +9,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**'],
           environment: 'node',
+          setupFiles: ['test/setup/fail-on-unhandled.ts'],
         },
       },
       {
@@ -16,6 +17,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/setup/fail-on-unhandled.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // Each file starts its own PocketBase; two cores, so keep it modest.

@@ -133,6 +133,7 @@ export function resolveConfig(options: unknown): ResolvedConfig & { store: Token
   if (!parsed.success)
     throw new ConfigError(toConfigIssues(parsed.error.issues), 'Invalid AuthClient options')
   const o = parsed.data as AuthClientOptions
+  if (o.now !== undefined) checkClock(o.now)
   return Object.freeze({
     url: o.url.replace(/\/+$/, ''),
     collection: o.collection ?? DEFAULTS.collection,
@@ -146,4 +147,25 @@ export function resolveConfig(options: unknown): ResolvedConfig & { store: Token
     userAgent: o.userAgent,
     store: o.store,
   })
+}
+
+/**
+ * Reads an injected clock once, so a `now` that returns no usable time (NaN, a string) fails at construction
+ * instead of making every timer computation NaN (which fires a 1 ms timer over and over).
+ *
+ * @throws {ConfigError} `config_invalid` naming `now`.
+ */
+function checkClock(now: () => number): void {
+  let sample: unknown
+  try {
+    sample = now()
+  } catch {
+    throw new ConfigError([{ path: 'now', message: 'threw when called' }], 'Invalid AuthClient options')
+  }
+  if (typeof sample !== 'number' || !Number.isFinite(sample)) {
+    throw new ConfigError(
+      [{ path: 'now', message: 'must return epoch milliseconds as a finite number' }],
+      'Invalid AuthClient options',
+    )
+  }
 }

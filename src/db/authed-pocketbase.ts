@@ -1,6 +1,7 @@
 import PocketBase, { type BaseAuthStore, type SendOptions } from 'pocketbase'
 import type { AuthClient } from '../client.js'
 import { isAuthError } from '../errors/auth-error.js'
+import { AbortedError } from '../errors/transport.js'
 import { fromPocketBaseError } from './pocketbase-errors.js'
 
 /** What the adapter needs from an `AuthClient`. */
@@ -50,13 +51,23 @@ export class AuthedPocketBase extends PocketBase {
 
   /** Sends one request with a fresh token; see the class description. */
   override async send<T>(path: string, options: SendOptions): Promise<T> {
+    if (options.signal?.aborted === true) {
+      throw new AbortedError(`${(options.method ?? 'GET').toUpperCase()} ${path}: aborted by the caller`)
+    }
     const token = await this.#auth.getToken()
     try {
       return await this.#sendOnce<T>(path, options, token)
     } catch (error) {
-      const refreshable = this.#auth.session?.refreshable === true
-      if (!isAuthError(error) || error.code !== 'token_expired' || !refreshable) throw error
-      await this.#auth.authRefresh()
+      if (!isAuthError(error) || error.code !== 'token_expired') throw error
+      const session = this.#auth.session
+      if (session === null) throw error
+      // Only the first caller rejected with this token refreshes; the others retry with the token it got.
+      if (session.token === token) {
+        if (!session.refreshable) throw error
+        await this.#auth.authRefresh().catch((refreshError: unknown) => {
+          if (!isAuthError(refreshError) || refreshError.code !== 'aborted') throw refreshError
+        })
+      }
       return this.#sendOnce<T>(path, options, await this.#auth.getToken())
     }
   }

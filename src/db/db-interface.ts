@@ -7,6 +7,7 @@ import type {
   RecordService,
 } from 'pocketbase'
 import { connectionSettings, type AuthClient } from '../client.js'
+import { isAuthError } from '../errors/auth-error.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
 import { AuthedPocketBase } from './authed-pocketbase.js'
 import { formatIssuePath, type StandardSchemaV1 } from './standard-schema.js'
@@ -43,38 +44,80 @@ export class DbCollection<T = RecordModel> {
 
   /** One page of records. @throws {AuthError} e.g. `token_expired`, `forbidden`, `unexpected_response` */
   async getList(page = 1, perPage = 30, options?: RecordListOptions): Promise<ListResult<T>> {
-    const result = await this.#service.getList<unknown>(page, perPage, options)
-    return { ...result, items: await this.#checkAll(result.items, 'GET', 'records') }
+    const result: unknown = await this.#read('GET', 'records', () =>
+      this.#service.getList<unknown>(page, perPage, options),
+    )
+    if (
+      typeof result !== 'object' ||
+      result === null ||
+      !Array.isArray((result as ListResult<unknown>).items)
+    ) {
+      throw new UnexpectedResponseError(
+        `GET /api/collections/${this.#name}/records: the response is not a list`,
+      )
+    }
+    const list = result as ListResult<unknown>
+    return { ...list, items: await this.#checkAll(list.items, 'GET', 'records') }
   }
 
   /** Every record matching the options (fetched in batches). */
   async getFullList(options?: RecordFullListOptions): Promise<T[]> {
-    return this.#checkAll(await this.#service.getFullList<unknown>(options), 'GET', 'records')
+    const items = await this.#read('GET', 'records', () => this.#service.getFullList<unknown>(options))
+    if (!Array.isArray(items)) {
+      throw new UnexpectedResponseError(
+        `GET /api/collections/${this.#name}/records: the response is not a list`,
+      )
+    }
+    return this.#checkAll(items, 'GET', 'records')
   }
 
   /** One record by id. @throws {NotFoundError} `not_found` */
   async getOne(id: string, options?: RecordOptions): Promise<T> {
-    return this.#check(await this.#service.getOne<unknown>(id, options), 'GET', `records/${id}`)
+    const record = await this.#read('GET', `records/${id}`, () => this.#service.getOne<unknown>(id, options))
+    return this.#check(record, 'GET', `records/${id}`)
   }
 
   /** The first record matching `filter`. @throws {NotFoundError} `not_found` */
   async getFirstListItem(filter: string, options?: RecordListOptions): Promise<T> {
-    return this.#check(await this.#service.getFirstListItem<unknown>(filter, options), 'GET', 'records')
+    const record = await this.#read('GET', 'records', () =>
+      this.#service.getFirstListItem<unknown>(filter, options),
+    )
+    return this.#check(record, 'GET', 'records')
   }
 
   /** Creates a record. @throws {ValidationError} `validation_failed` */
   async create(body: RecordBody<T>, options?: RecordOptions): Promise<T> {
-    return this.#check(await this.#service.create<unknown>(body, options), 'POST', 'records')
+    const record = await this.#read('POST', 'records', () => this.#service.create<unknown>(body, options))
+    return this.#check(record, 'POST', 'records')
   }
 
   /** Updates a record. @throws {ValidationError} `validation_failed` */
   async update(id: string, body: RecordBody<T>, options?: RecordOptions): Promise<T> {
-    return this.#check(await this.#service.update<unknown>(id, body, options), 'PATCH', `records/${id}`)
+    const record = await this.#read('PATCH', `records/${id}`, () =>
+      this.#service.update<unknown>(id, body, options),
+    )
+    return this.#check(record, 'PATCH', `records/${id}`)
   }
 
   /** Deletes a record. @throws {NotFoundError} `not_found` */
   delete(id: string, options?: RecordOptions): Promise<boolean> {
-    return this.#service.delete(id, options)
+    return this.#read('DELETE', `records/${id}`, () => this.#service.delete(id, options))
+  }
+
+  /**
+   * Runs one `pocketbase` SDK call. Its own post-processing of a body (e.g. `items.map` in `getList`) throws a
+   * plain `TypeError` on a malformed answer; that becomes `unexpected_response`, so every failure stays typed.
+   */
+  async #read<R>(method: string, action: string, call: () => Promise<R>): Promise<R> {
+    try {
+      return await call()
+    } catch (error) {
+      if (isAuthError(error)) throw error
+      throw new UnexpectedResponseError(
+        `${method} /api/collections/${this.#name}/${action}: the response has an unexpected shape`,
+        { cause: error },
+      )
+    }
   }
 
   async #checkAll(items: readonly unknown[], method: string, action: string): Promise<T[]> {

@@ -122,7 +122,17 @@ export class TokenKeeper {
         state.apply(next, 'tokenRefreshed')
         return next
       } catch (error) {
-        if (isAuthError(error) && error.code === 'token_expired' && state.version === version) {
+        if (state.version !== version) {
+          // A failure of a refresh that logout() or a newer sign-in superseded says nothing about the session.
+          if (isAuthError(error) && error.code === 'aborted') throw error
+          throw new AbortedError(
+            'authRefresh: discarded, the session changed while the refresh was running',
+            {
+              cause: error,
+            },
+          )
+        }
+        if (isAuthError(error) && error.code === 'token_expired') {
           state.end(config.now() >= session.expiresAt ? 'expired' : 'revoked')
         }
         throw error

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config.js'
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
+import { RateLimitedError } from '../errors/protocol.js'
 import type { AuthEventEmitter } from '../events.js'
 import type { TokenKeeper } from '../lifecycle/token-keeper.js'
 import type { SessionState } from '../session/session-state.js'
@@ -131,7 +132,9 @@ export class RefreshScheduler {
   }
 
   #retry(error: AuthError, again: () => void): void {
-    const retryInMs = backoffDelayMs(this.#attempt++)
+    // A server that says when to come back (Retry-After on a 429) is believed over the backoff.
+    const retryAfterMs = error instanceof RateLimitedError ? (error.retryAfterMs ?? 0) : 0
+    const retryInMs = Math.max(backoffDelayMs(this.#attempt++), retryAfterMs)
     this.#announce(error, true, retryInMs)
     this.#deps.config.logger.warn('background refresh failed; retrying', { code: error.code, retryInMs })
     this.#timer.arm(retryInMs, again)

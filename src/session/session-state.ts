@@ -54,7 +54,7 @@ export class SessionState {
     this.#logger.info(event === 'signedIn' ? 'signed in' : 'token refreshed', {
       collection: session.collectionName,
       recordId: session.recordId,
-      expiresAt: new Date(session.expiresAt).toISOString(),
+      expiresAt: formatTime(session.expiresAt),
       refreshable: session.refreshable,
     })
     this.#onChange()
@@ -75,4 +75,10 @@ export class SessionState {
     this.#onChange()
     this.#events.emit('signedOut', { reason })
   }
+}
+
+/** ISO time for a log line; a time `Date` cannot represent (a token claiming a far-off `exp`) is logged as-is. */
+function formatTime(epochMs: number): string {
+  const date = new Date(epochMs)
+  return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString()
 }

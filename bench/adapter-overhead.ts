@@ -1,0 +1,107 @@
+/**
+ * Adapter overhead: getOne and getList through createDbInterface vs the bare `pocketbase` SDK vs raw fetch,
+ * against the same local PocketBase, interleaved round by round (rotating the order) so drift hits all alike.
+ */
+import PocketBase from 'pocketbase'
+import { createAuthClient, createDbInterface } from '../src/index.js'
+import type { BenchServer } from './fixture.js'
+import { median, ms, percentile, printTable } from './stats.js'
+
+type Variant = 'adapter' | 'bare SDK' | 'raw fetch'
+type Operation = 'getOne' | 'getList(1,20)'
+
+/** Options of the overhead benchmark. */
+export interface OverheadOptions {
+  warmupRounds: number
+  rounds: number
+}
+
+/** Result row per operation: medians and ratios. */
+export interface OverheadResult {
+  operation: Operation
+  medians: Record<Variant, number>
+  p99: Record<Variant, number>
+}
+
+export async function runAdapterOverhead(
+  server: BenchServer,
+  options: OverheadOptions,
+): Promise<OverheadResult[]> {
+  const { pb, user, postId } = server
+  const auth = createAuthClient({ url: pb.url })
+  await auth.authWithPassword(user.email, user.password)
+  const token = await auth.getToken()
+  const db = createDbInterface(auth)
+  const bare = new PocketBase(pb.url)
+  bare.autoCancellation(false)
+  bare.authStore.save(token, null)
+  const headers = { Authorization: token }
+
+  const calls: Record<Operation, Record<Variant, () => Promise<unknown>>> = {
+    getOne: {
+      adapter: () => db.collection('posts').getOne(postId),
+      'bare SDK': () => bare.collection('posts').getOne(postId),
+      'raw fetch': async () => {
+        const response = await fetch(`${pb.url}/api/collections/posts/records/${postId}`, { headers })
+        if (!response.ok) throw new Error(`raw fetch ${response.status}`)
+        return response.json()
+      },
+    },
+    'getList(1,20)': {
+      adapter: () => db.collection('posts').getList(1, 20),
+      'bare SDK': () => bare.collection('posts').getList(1, 20),
+      'raw fetch': async () => {
+        const response = await fetch(`${pb.url}/api/collections/posts/records?page=1&perPage=20`, { headers })
+        if (!response.ok) throw new Error(`raw fetch ${response.status}`)
+        return response.json()
+      },
+    },
+  }
+
+  const results: OverheadResult[] = []
+  for (const operation of Object.keys(calls) as Operation[]) {
+    const variants = calls[operation]
+    const names = Object.keys(variants) as Variant[]
+    const samples: Record<Variant, number[]> = { adapter: [], 'bare SDK': [], 'raw fetch': [] }
+    for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[(round + i) % names.length]!
+        const start = performance.now()
+        await variants[name]()
+        const elapsed = performance.now() - start
+        if (round >= options.warmupRounds) samples[name].push(elapsed)
+      }
+    }
+    const check = await db.collection('posts').getList(1, 20)
+    if (check.items.length !== 20)
+      throw new Error('the adapter did not see the user’s posts: not authenticated?')
+    results.push({
+      operation,
+      medians: {
+        adapter: median(samples.adapter),
+        'bare SDK': median(samples['bare SDK']),
+        'raw fetch': median(samples['raw fetch']),
+      },
+      p99: {
+        adapter: percentile(samples.adapter, 99),
+        'bare SDK': percentile(samples['bare SDK'], 99),
+        'raw fetch': percentile(samples['raw fetch'], 99),
+      },
+    })
+  }
+  auth.dispose()
+
+  printTable(
+    `1. Adapter overhead (${options.rounds} interleaved rounds after ${options.warmupRounds} warm-up; one request at a time)`,
+    results.flatMap((r) =>
+      (['adapter', 'bare SDK', 'raw fetch'] as const).map((variant) => ({
+        operation: r.operation,
+        variant,
+        median: ms(r.medians[variant]),
+        p99: ms(r.p99[variant]),
+        'vs bare SDK': `${((r.medians[variant] / r.medians['bare SDK']) * 100).toFixed(1)} %`,
+      })),
+    ),
+  )
+  return results
+}

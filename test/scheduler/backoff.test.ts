@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { RETRY_POLICY, backoffDelayMs } from '../../src/scheduler/backoff.js'
+
+describe('backoffDelayMs', () => {
+  it('grows exponentially from baseMs by factor', () => {
+    const noJitter = (): number => 0
+    expect([0, 1, 2, 3].map((attempt) => backoffDelayMs(attempt, noJitter))).toEqual([
+      RETRY_POLICY.baseMs,
+      RETRY_POLICY.baseMs * RETRY_POLICY.factor,
+      RETRY_POLICY.baseMs * RETRY_POLICY.factor ** 2,
+      RETRY_POLICY.baseMs * RETRY_POLICY.factor ** 3,
+    ])
+  })
+
+  it('never exceeds maxMs, however many attempts failed', () => {
+    for (const attempt of [10, 50, 1000, Number.MAX_SAFE_INTEGER]) {
+      expect(backoffDelayMs(attempt, () => 0)).toBe(RETRY_POLICY.maxMs)
+    }
+  })
+
+  it('jitters down to (1 - jitter) of the exponential delay, never below', () => {
+    expect(backoffDelayMs(0, () => 1)).toBe(RETRY_POLICY.baseMs * (1 - RETRY_POLICY.jitter))
+    expect(backoffDelayMs(100, () => 1)).toBe(RETRY_POLICY.maxMs * (1 - RETRY_POLICY.jitter))
+    for (let i = 0; i < 200; i++) {
+      const delay = backoffDelayMs(2)
+      expect(delay).toBeGreaterThanOrEqual(4 * RETRY_POLICY.baseMs * (1 - RETRY_POLICY.jitter))
+      expect(delay).toBeLessThanOrEqual(4 * RETRY_POLICY.baseMs)
+    }
+  })
+
+  it('spreads clients that failed together', () => {
+    const delays = new Set(Array.from({ length: 50 }, () => backoffDelayMs(3)))
+    expect(delays.size).toBeGreaterThan(10)
+  })
+
+  it('treats a negative attempt as the first', () => {
+    expect(backoffDelayMs(-3, () => 0)).toBe(RETRY_POLICY.baseMs)
+  })
+
+  it('is a frozen, bounded policy', () => {
+    expect(Object.isFrozen(RETRY_POLICY)).toBe(true)
+    expect(RETRY_POLICY.maxMs).toBeGreaterThanOrEqual(RETRY_POLICY.baseMs)
+    expect(RETRY_POLICY.jitter).toBeGreaterThan(0)
+    expect(RETRY_POLICY.jitter).toBeLessThan(1)
+  })
+})

@@ -1,0 +1,479 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  createAuthClient,
+  type AuthClient,
+  type AuthClientOptions,
+  type AuthEvents,
+} from '../../src/index.js'
+import { RETRY_POLICY } from '../../src/scheduler/backoff.js'
+import {
+  REJECTED_TOKEN,
+  connectionRefused,
+  createFakePocketBase,
+  deferred,
+  type FakePocketBase,
+  type FakePocketBaseOptions,
+  type FakeReply,
+} from '../fixtures/fake-pocketbase.js'
+import { PB_BODIES } from '../helpers/factories.js'
+
+const START = 1_700_000_000_000
+const REFRESH = 'POST /api/collections/users/auth-refresh'
+const PASSWORD = 'POST /api/collections/users/auth-with-password'
+const THREE_YEARS_S = 94_670_856
+
+type Recorded = { [K in keyof AuthEvents]: AuthEvents[K][] }
+
+const clients: AuthClient[] = []
+
+function setup(
+  server: FakePocketBaseOptions = {},
+  options: Partial<AuthClientOptions> = {},
+): { auth: AuthClient; pb: FakePocketBase; events: Recorded } {
+  const pb = createFakePocketBase(server)
+  const auth = createAuthClient({ url: 'http://pb.test', fetch: pb.fetch, ...options })
+  clients.push(auth)
+  const events: Recorded = {
+    signedIn: [],
+    tokenRefreshed: [],
+    signedOut: [],
+    mfaRequired: [],
+    refreshFailed: [],
+    expiring: [],
+    error: [],
+  }
+  for (const name of Object.keys(events) as (keyof AuthEvents)[]) {
+    auth.on(name, (payload) => (events[name] as unknown[]).push(payload))
+  }
+  return { auth, pb, events }
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: START })
+})
+
+afterEach(() => {
+  for (const client of clients.splice(0)) client.dispose()
+  vi.useRealTimers()
+})
+
+describe('refresh timer lifecycle', () => {
+  it('arms nothing before a sign-in, and exactly one timer after', async () => {
+    const { auth } = setup({ tokenSeconds: 10 })
+    expect(vi.getTimerCount()).toBe(0)
+    await auth.authWithPassword('alice@example.com', 'pw')
+    expect(vi.getTimerCount()).toBe(1)
+  })
+
+  it('refreshes a 10 s token 2 s before expiry, again and again, with no caller action', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 10 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    const first = auth.session!
+
+    await vi.advanceTimersByTimeAsync(7_999)
+    expect(pb.count(REFRESH)).toBe(0)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(pb.count(REFRESH)).toBe(1)
+    expect(events.tokenRefreshed).toHaveLength(1)
+    expect(auth.session!.token).not.toBe(first.token)
+    expect(auth.session!.expiresAt).toBe(first.expiresAt + 8_000)
+    expect(pb.calls.at(-1)?.authorization).toBe(first.token)
+
+    await vi.advanceTimersByTimeAsync(16_000)
+    expect(pb.count(REFRESH)).toBe(3)
+    expect(events.tokenRefreshed).toHaveLength(3)
+    expect(events.signedOut).toHaveLength(0)
+    expect(auth.isAuthenticated).toBe(true)
+    expect(vi.getTimerCount()).toBe(1)
+  })
+
+  it('waits out a 3-year token through clamped re-arms and refreshes it 300 s before expiry', async () => {
+    const { auth, pb } = setup({ tokenSeconds: THREE_YEARS_S })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    const { expiresAt } = auth.session!
+
+    await vi.advanceTimersByTimeAsync(2 ** 31)
+    expect(pb.count(REFRESH)).toBe(0)
+    expect(vi.getTimerCount()).toBe(1)
+
+    await vi.advanceTimersByTimeAsync(expiresAt - 300_000 - Date.now() - 1)
+    expect(pb.count(REFRESH)).toBe(0)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(pb.count(REFRESH)).toBe(1)
+    expect(auth.session!.expiresAt).toBeGreaterThan(expiresAt)
+  })
+
+  it('arms nothing with autoRefresh: false', async () => {
+    const { auth, pb } = setup({ tokenSeconds: 10 }, { autoRefresh: false })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(pb.count(REFRESH)).toBe(0)
+  })
+
+  it('stops on logout() and starts again on the next sign-in', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 10 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    auth.logout()
+    auth.logout()
+    expect(vi.getTimerCount()).toBe(0)
+    expect(events.signedOut).toEqual([{ reason: 'logout' }])
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(pb.count(REFRESH)).toBe(0)
+
+    await auth.authWithPassword('alice@example.com', 'pw')
+    expect(vi.getTimerCount()).toBe(1)
+    await vi.advanceTimersByTimeAsync(8_000)
+    expect(pb.count(REFRESH)).toBe(1)
+  })
+
+  it('stops for good on dispose(), idempotently, keeping the session readable', async () => {
+    const { auth, pb } = setup({ tokenSeconds: 10 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    auth.dispose()
+    auth.dispose()
+    expect(vi.getTimerCount()).toBe(0)
+    expect(auth.session).not.toBeNull()
+
+    await auth.authWithPassword('alice@example.com', 'pw')
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(pb.count(REFRESH)).toBe(0)
+  })
+
+  it('stops through [Symbol.asyncDispose] (await using)', async () => {
+    const { auth } = setup({ tokenSeconds: 10 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    await auth[Symbol.asyncDispose]()
+    await auth[Symbol.asyncDispose]()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})
+
+describe('refresh failures', () => {
+  const transient: [string, () => FakeReply][] = [
+    ['a network error', () => connectionRefused()],
+    ['a 5xx', () => ({ status: 503, body: { data: {}, message: 'Service Unavailable.', status: 503 } })],
+    ['a 429', () => ({ status: 429, body: PB_BODIES.tooManyRequests })],
+  ]
+
+  it.each(transient)(
+    'retries %s with growing, jittered backoff and keeps the valid token',
+    async (_, fail) => {
+      const { auth, pb, events } = setup({ tokenSeconds: 60 })
+      await auth.authWithPassword('alice@example.com', 'pw')
+      const signedIn = auth.session!
+      let failures = 2
+      pb.on(REFRESH, () => (failures-- > 0 ? fail() : pb.authReply()))
+
+      await vi.advanceTimersByTimeAsync(48_000)
+      expect(events.refreshFailed).toHaveLength(1)
+      const [firstFailure] = events.refreshFailed
+      expect(firstFailure).toMatchObject({ willRetry: true })
+      expect(firstFailure!.retryInMs).toBeGreaterThanOrEqual(RETRY_POLICY.baseMs * (1 - RETRY_POLICY.jitter))
+      expect(firstFailure!.retryInMs).toBeLessThanOrEqual(RETRY_POLICY.baseMs)
+      expect(auth.session).toBe(signedIn)
+      expect(auth.isAuthenticated).toBe(true)
+
+      await vi.advanceTimersByTimeAsync(firstFailure!.retryInMs!)
+      expect(events.refreshFailed).toHaveLength(2)
+      expect(events.refreshFailed[1]!.retryInMs).toBeGreaterThanOrEqual(
+        RETRY_POLICY.baseMs * RETRY_POLICY.factor * (1 - RETRY_POLICY.jitter),
+      )
+      expect(auth.session).toBe(signedIn)
+
+      await vi.advanceTimersByTimeAsync(events.refreshFailed[1]!.retryInMs!)
+      expect(events.tokenRefreshed).toHaveLength(1)
+      expect(events.signedOut).toHaveLength(0)
+      expect(pb.count(REFRESH)).toBe(3)
+      expect(vi.getTimerCount()).toBe(1)
+    },
+  )
+
+  it('waits as long as a 429 Retry-After asks, when that is longer than the backoff', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 600 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    let limited = true
+    pb.on(REFRESH, () => {
+      if (!limited) return pb.authReply()
+      limited = false
+      return { status: 429, body: PB_BODIES.tooManyRequests, headers: { 'Retry-After': '7' } }
+    })
+    await vi.advanceTimersByTimeAsync(480_000)
+    expect(events.refreshFailed).toMatchObject([{ willRetry: true, retryInMs: 7_000 }])
+    await vi.advanceTimersByTimeAsync(6_999)
+    expect(pb.count(REFRESH)).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(pb.count(REFRESH)).toBe(2)
+    expect(events.tokenRefreshed).toHaveLength(1)
+  })
+
+  it('ends the session as "revoked" on a 401 while the token had not expired', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 60 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    pb.on(REFRESH, () => REJECTED_TOKEN)
+    await vi.advanceTimersByTimeAsync(48_000)
+    expect(events.signedOut).toEqual([{ reason: 'revoked' }])
+    expect(events.refreshFailed).toMatchObject([{ willRetry: false, error: { code: 'token_expired' } }])
+    expect(auth.session).toBeNull()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('ends the session as "expired" on a 401 after the token expired locally during retries', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 10 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    const { expiresAt } = auth.session!
+    pb.on(REFRESH, () => (Date.now() < expiresAt ? connectionRefused() : REJECTED_TOKEN))
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(events.refreshFailed.filter((e) => e.willRetry).length).toBeGreaterThanOrEqual(1)
+    expect(events.signedOut).toEqual([{ reason: 'expired' }])
+    expect(auth.session).toBeNull()
+    await expect(auth.getToken()).rejects.toMatchObject({
+      code: expect.stringMatching(/token_expired|not_authenticated/),
+    })
+  })
+
+  it('signs in again through credentials after a 401', async () => {
+    const credentials = vi.fn(() => ({ identity: 'admin@example.com', password: 'pw' }))
+    const { auth, pb, events } = setup({ tokenSeconds: 60 }, { credentials })
+    await auth.authWithPassword('admin@example.com', 'pw')
+    pb.on(REFRESH, () => REJECTED_TOKEN)
+    await vi.advanceTimersByTimeAsync(48_000)
+    expect(credentials).toHaveBeenCalledOnce()
+    expect(pb.count(PASSWORD)).toBe(2)
+    expect(events.signedIn).toHaveLength(2)
+    expect(auth.isAuthenticated).toBe(true)
+    expect(vi.getTimerCount()).toBe(1)
+  })
+
+  it('backs off when the credentials sign-in is rate limited, then signs in', async () => {
+    const credentials = (): { identity: string; password: string } => ({
+      identity: 'a@example.com',
+      password: 'pw',
+    })
+    const { auth, pb, events } = setup({ tokenSeconds: 60 }, { credentials })
+    await auth.authWithPassword('a@example.com', 'pw')
+    pb.on(REFRESH, () => REJECTED_TOKEN)
+    let limited = 2
+    pb.on(PASSWORD, () => (limited-- > 0 ? { status: 429, body: PB_BODIES.tooManyRequests } : pb.authReply()))
+    await vi.advanceTimersByTimeAsync(48_000)
+    expect(events.refreshFailed.at(-1)).toMatchObject({ willRetry: true, error: { code: 'rate_limited' } })
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(pb.count(PASSWORD)).toBe(4)
+    expect(events.signedIn).toHaveLength(2)
+    expect(auth.isAuthenticated).toBe(true)
+  })
+
+  it('gives up on a credentials sign-in the server refuses, and reports it', async () => {
+    const credentials = (): { identity: string; password: string } => ({
+      identity: 'a@example.com',
+      password: 'old',
+    })
+    const { auth, pb, events } = setup({ tokenSeconds: 60 }, { credentials })
+    await auth.authWithPassword('a@example.com', 'pw')
+    pb.on(REFRESH, () => REJECTED_TOKEN)
+    pb.on(PASSWORD, () => ({ status: 400, body: PB_BODIES.failedToAuthenticate }))
+    await vi.advanceTimersByTimeAsync(48_000)
+    expect(events.refreshFailed.at(-1)).toMatchObject({
+      willRetry: false,
+      error: { code: 'invalid_credentials' },
+    })
+    expect(events.error.at(-1)).toMatchObject({ code: 'invalid_credentials' })
+    await vi.advanceTimersByTimeAsync(600_000)
+    expect(pb.count(PASSWORD)).toBe(2)
+  })
+
+  it('stops a credentials retry loop on logout()', async () => {
+    const credentials = (): { identity: string; password: string } => ({
+      identity: 'a@example.com',
+      password: 'pw',
+    })
+    const { auth, pb, events } = setup({ tokenSeconds: 60 }, { credentials })
+    await auth.authWithPassword('a@example.com', 'pw')
+    pb.on(REFRESH, () => REJECTED_TOKEN)
+    let down = true
+    pb.on(PASSWORD, () => (down ? connectionRefused() : pb.authReply()))
+    await vi.advanceTimersByTimeAsync(48_000)
+    expect(events.refreshFailed.at(-1)).toMatchObject({ willRetry: true, error: { code: 'network' } })
+    auth.logout()
+    down = false
+    await vi.advanceTimersByTimeAsync(600_000)
+    expect(auth.session).toBeNull()
+    expect(events.signedIn).toHaveLength(1)
+  })
+
+  it('keeps a token the server refuses to refresh for another reason until it expires', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 60 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    const session = auth.session!
+    pb.on(REFRESH, () => ({
+      status: 403,
+      body: {
+        data: {},
+        message: "The request doesn't satisfy the collection requirements to authenticate.",
+        status: 403,
+      },
+    }))
+    await vi.advanceTimersByTimeAsync(48_000)
+    expect(events.refreshFailed).toMatchObject([{ willRetry: false, error: { code: 'forbidden' } }])
+    expect(events.error).toMatchObject([{ code: 'forbidden' }])
+    expect(auth.session).toBe(session)
+  })
+})
+
+describe('refresh races', () => {
+  it('discards a refresh that finishes after logout()', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 60 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    const held = deferred<FakeReply>()
+    pb.on(REFRESH, () => held.promise)
+    await vi.advanceTimersByTimeAsync(48_000)
+    expect(pb.count(REFRESH)).toBe(1)
+    auth.logout()
+    held.resolve(pb.authReply())
+    await vi.advanceTimersByTimeAsync(0)
+    expect(auth.session).toBeNull()
+    expect(events.tokenRefreshed).toHaveLength(0)
+    expect(events.refreshFailed).toHaveLength(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('discards a refresh that finishes after a newer sign-in', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 60 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    const held = deferred<FakeReply>()
+    pb.on(REFRESH, () => held.promise)
+    await vi.advanceTimersByTimeAsync(48_000)
+    const newer = await auth.authWithPassword('alice@example.com', 'pw')
+    held.resolve(pb.authReply())
+    await vi.advanceTimersByTimeAsync(0)
+    expect(auth.session).toBe(newer)
+    expect(events.tokenRefreshed).toHaveLength(0)
+  })
+
+  it('discards a 401 that arrives after logout(): no "revoked", no re-sign-in', async () => {
+    const credentials = vi.fn(() => ({ identity: 'a@example.com', password: 'pw' }))
+    const { auth, pb, events } = setup({ tokenSeconds: 60 }, { credentials })
+    await auth.authWithPassword('a@example.com', 'pw')
+    const held = deferred<FakeReply>()
+    pb.on(REFRESH, () => held.promise)
+    await vi.advanceTimersByTimeAsync(48_000)
+    auth.logout()
+    held.resolve(REJECTED_TOKEN)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(events.signedOut).toEqual([{ reason: 'logout' }])
+    expect(events.refreshFailed).toHaveLength(0)
+    expect(credentials).not.toHaveBeenCalled()
+    expect(auth.session).toBeNull()
+  })
+
+  it('shares one request between the timer and concurrent getToken() callers', async () => {
+    const { auth, pb } = setup({ tokenSeconds: 60 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    const held = deferred<FakeReply>()
+    pb.on(REFRESH, () => held.promise)
+    await vi.advanceTimersByTimeAsync(48_000)
+    const tokens = Promise.all(Array.from({ length: 20 }, () => auth.getToken()))
+    held.resolve(pb.authReply())
+    const all = await tokens
+    expect(new Set(all).size).toBe(1)
+    expect(all[0]).toBe(auth.session!.token)
+    expect(pb.count(REFRESH)).toBe(1)
+  })
+})
+
+describe('listeners on the refresh path', () => {
+  it('never awaits a listener: a listener that never settles does not stall refreshes', async () => {
+    const { auth, pb } = setup({ tokenSeconds: 10 })
+    auth.on('tokenRefreshed', () => new Promise<never>(() => undefined))
+    auth.on('signedIn', () => new Promise<never>(() => undefined))
+    await auth.authWithPassword('alice@example.com', 'pw')
+    await vi.advanceTimersByTimeAsync(24_000)
+    expect(pb.count(REFRESH)).toBe(3)
+  })
+
+  it('routes a throwing listener to `error` and keeps refreshing', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 10 })
+    const boom = new Error('listener bug')
+    auth.on('tokenRefreshed', () => {
+      throw boom
+    })
+    auth.on('signedIn', () => Promise.reject(boom))
+    await auth.authWithPassword('alice@example.com', 'pw')
+    await vi.advanceTimersByTimeAsync(16_000)
+    expect(pb.count(REFRESH)).toBe(2)
+    expect(events.tokenRefreshed).toHaveLength(2)
+    expect(events.error).toEqual([boom, boom, boom])
+    expect(auth.isAuthenticated).toBe(true)
+  })
+
+  it('survives a throwing `error` listener', async () => {
+    const { auth, pb } = setup({ tokenSeconds: 10 })
+    auth.on('tokenRefreshed', () => {
+      throw new Error('first')
+    })
+    auth.on('error', () => {
+      throw new Error('second')
+    })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    await vi.advanceTimersByTimeAsync(16_000)
+    expect(pb.count(REFRESH)).toBe(2)
+  })
+})
+
+describe('non-refreshable tokens', () => {
+  it('are never sent to auth-refresh; `expiring` fires before exp, then the session ends', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 10, refreshable: false })
+    const session = await auth.authWithPassword('alice@example.com', 'pw')
+    expect(session.refreshable).toBe(false)
+
+    await vi.advanceTimersByTimeAsync(7_999)
+    expect(events.expiring).toHaveLength(0)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(events.expiring).toEqual([{ session, msLeft: 2_000 }])
+    expect(await auth.getToken()).toBe(session.token)
+    expect(events.signedOut).toHaveLength(0)
+
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(events.signedOut).toEqual([{ reason: 'expired' }])
+    expect(events.expiring).toHaveLength(1)
+    expect(pb.count(REFRESH)).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('reject authRefresh() and an expired getToken() without a request', async () => {
+    const { auth, pb } = setup({ tokenSeconds: 10, refreshable: false }, { autoRefresh: false })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    await expect(auth.authRefresh()).rejects.toMatchObject({ code: 'token_not_refreshable' })
+    vi.setSystemTime(START + 11_000)
+    await expect(auth.getToken()).rejects.toMatchObject({ code: 'token_expired' })
+    expect(auth.session).toBeNull()
+    expect(pb.count(REFRESH)).toBe(0)
+  })
+
+  it('of an impersonated child: `expiring` fires, nothing is refreshed, the parent keeps refreshing', async () => {
+    const { auth, pb } = setup(
+      { tokenSeconds: 100, collectionName: '_superusers' },
+      {
+        collection: '_superusers',
+      },
+    )
+    await auth.authWithPassword('admin@example.com', 'pw')
+    const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
+    pb.on('POST /api/collections/users/impersonate/record1234567ab', () => child.authReply())
+    const impersonated = await auth.impersonate('record1234567ab', { durationSeconds: 10 })
+    clients.push(impersonated)
+    const expiring: AuthEvents['expiring'][] = []
+    const signedOut: AuthEvents['signedOut'][] = []
+    impersonated.on('expiring', (e) => expiring.push(e))
+    impersonated.on('signedOut', (e) => signedOut.push(e))
+
+    await vi.advanceTimersByTimeAsync(8_000)
+    expect(expiring).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(signedOut).toEqual([{ reason: 'expired' }])
+    expect(pb.count('POST /api/collections/users/auth-refresh')).toBe(0)
+    await vi.advanceTimersByTimeAsync(80_000)
+    expect(pb.count('POST /api/collections/_superusers/auth-refresh')).toBe(1)
+  })
+})
