@@ -15,5 +15,5 @@ export default defineConfig({
   esbuildOptions(options, context) {
     if (context.format === 'cjs') options.alias = { pocketbase: 'pocketbase/cjs' }
   },
-  external: ['pocketbase', 'jose', 'zod', 'eventemitter3', 'dotenv', /^node:/],
+  external: ['pocketbase', 'jose', 'zod', 'dotenv', /^node:/],
 })

@@ -1,6 +1,6 @@
-import * as z from 'zod/mini'
 import { ConfigError, type ConfigIssue } from './errors/config-error.js'
 import { silentLogger, type Logger } from './logger.js'
+import { hasMethods, isObject } from './narrow.js'
 import type { TokenStore } from './session/token-store.js'
 import type { PasswordCredentials } from './session/types.js'
 
@@ -63,64 +63,75 @@ export interface ResolvedConfig {
   readonly userAgent: string | undefined
 }
 
-const isFunction = (value: unknown): boolean => typeof value === 'function'
-const fn = (what: string) => z.custom<(...args: never[]) => unknown>(isFunction, { error: `must be ${what}` })
+type OptionCheck = (value: unknown) => string | undefined
 
-const httpUrl = z.string().check(
-  z.refine((value) => {
-    try {
-      const url = new URL(value)
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === ''
-    } catch {
-      return false
-    }
-  }, 'must be an absolute http(s) URL without query or fragment'),
-)
+const ifDefined =
+  (check: OptionCheck): OptionCheck =>
+  (value) =>
+    value === undefined ? undefined : check(value)
 
-const loggerSchema = z.custom<Logger>(
-  (value: unknown) =>
-    typeof value === 'object' &&
-    value !== null &&
-    ['debug', 'info', 'warn', 'error'].every((level) =>
-      isFunction((value as Record<string, unknown>)[level]),
-    ),
-  { error: 'must have debug, info, warn and error functions' },
-)
+const isHttpUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === ''
+  } catch {
+    return false
+  }
+}
 
-const storeSchema = z.custom<TokenStore>(
-  (value: unknown) =>
-    typeof value === 'object' &&
-    value !== null &&
-    ['get', 'set', 'clear'].every((method) => isFunction((value as Record<string, unknown>)[method])),
-  { error: 'must have get, set and clear functions' },
-)
+const numberIn =
+  (min: number, max: number, whole: boolean): OptionCheck =>
+  (value) => {
+    if (typeof value !== 'number') return 'must be a number'
+    if (Number.isNaN(value) || value < min || value > max) return `must be between ${min} and ${max}`
+    return whole && !Number.isInteger(value) ? 'must be a whole number' : undefined
+  }
 
-const optionsSchema = z.strictObject({
-  url: httpUrl,
-  collection: z.optional(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(255))),
-  autoRefresh: z.optional(z.boolean()),
-  refreshSkewSeconds: z.optional(z.number().check(z.gte(0), z.lte(MAX_TIMER_DELAY_MS / 1000))),
-  timeoutMs: z.optional(z.int().check(z.gte(1), z.lte(MAX_TIMER_DELAY_MS))),
-  credentials: z.optional(fn('a function returning { identity, password }')),
-  fetch: z.optional(fn('a fetch function')),
-  now: z.optional(fn('a function returning epoch milliseconds')),
-  logger: z.optional(loggerSchema),
-  userAgent: z.optional(z.string()),
-  store: z.optional(storeSchema),
-})
+const typed =
+  (type: 'boolean' | 'string' | 'function', what: string): OptionCheck =>
+  (value) =>
+    typeof value === type ? undefined : `must be ${what}`
 
-/** Turns zod issues into `ConfigIssue`s that name the option and never echo its value. */
-export function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
-  return issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(options)'
-    if (issue.code === 'unrecognized_keys') {
-      return { path: issue.keys.join(', '), message: 'unknown option' }
-    }
-    if (issue.code === 'invalid_type') {
-      return { path, message: issue.input === undefined ? 'is required' : `must be ${issue.expected}` }
-    }
-    return { path, message: issue.message }
-  })
+/** One check per option; an option not listed here is unknown. */
+const OPTION_CHECKS: Readonly<Record<keyof AuthClientOptions, OptionCheck>> = {
+  url: (value) => {
+    if (value === undefined) return 'is required'
+    if (typeof value !== 'string') return 'must be a string'
+    return isHttpUrl(value) ? undefined : 'must be an absolute http(s) URL without query or fragment'
+  },
+  collection: ifDefined((value) =>
+    typeof value === 'string' && value.length > 0 && value.length <= 255
+      ? undefined
+      : 'must be a collection name (1 to 255 characters)',
+  ),
+  autoRefresh: ifDefined(typed('boolean', 'a boolean')),
+  refreshSkewSeconds: ifDefined(numberIn(0, MAX_TIMER_DELAY_MS / 1000, false)),
+  timeoutMs: ifDefined(numberIn(1, MAX_TIMER_DELAY_MS, true)),
+  credentials: ifDefined(typed('function', 'a function returning { identity, password }')),
+  fetch: ifDefined(typed('function', 'a fetch function')),
+  now: ifDefined(typed('function', 'a function returning epoch milliseconds')),
+  logger: ifDefined((value) =>
+    hasMethods(value, ['debug', 'info', 'warn', 'error'])
+      ? undefined
+      : 'must have debug, info, warn and error functions',
+  ),
+  userAgent: ifDefined(typed('string', 'a string')),
+  store: ifDefined((value) =>
+    hasMethods(value, ['get', 'set', 'clear']) ? undefined : 'must have get, set and clear functions',
+  ),
+}
+
+/** Every problem with `options`, by option name; never quotes a value. */
+function checkOptions(options: unknown): ConfigIssue[] {
+  if (!isObject(options)) return [{ path: '(options)', message: 'must be an object with at least `url`' }]
+  const issues: ConfigIssue[] = []
+  for (const [name, check] of Object.entries(OPTION_CHECKS)) {
+    const message = check(options[name])
+    if (message !== undefined) issues.push({ path: name, message })
+  }
+  const unknown = Object.keys(options).filter((name) => !Object.hasOwn(OPTION_CHECKS, name))
+  if (unknown.length > 0) issues.push({ path: unknown.join(', '), message: 'unknown option' })
+  return issues
 }
 
 /**
@@ -129,10 +140,9 @@ export function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue
  * @throws {ConfigError} `config_invalid`, listing every bad option by name.
  */
 export function resolveConfig(options: unknown): ResolvedConfig & { store: TokenStore | undefined } {
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success)
-    throw new ConfigError(toConfigIssues(parsed.error.issues), 'Invalid AuthClient options')
-  const o = parsed.data as AuthClientOptions
+  const issues = checkOptions(options)
+  if (issues.length > 0) throw new ConfigError(issues, 'Invalid AuthClient options')
+  const o = options as AuthClientOptions
   if (o.now !== undefined) checkClock(o.now)
   return Object.freeze({
     url: o.url.replace(/\/+$/, ''),

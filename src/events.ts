@@ -1,4 +1,3 @@
-import { EventEmitter } from 'eventemitter3'
 import type { AuthError } from './errors/auth-error.js'
 import type { FirstFactor } from './errors/mfa.js'
 import type { AuthSession } from './session/types.js'
@@ -65,18 +64,22 @@ export type AuthEventListener<K extends AuthEventName> = (payload: AuthEvents[K]
 
 /**
  * A typed event emitter whose listeners can never break the emitter: a throwing (or rejecting) listener is
- * reported through `onListenerError`, and listeners are never awaited.
+ * reported through `onListenerError`, and listeners are never awaited. A map of sets, created on the first
+ * subscription, so a client nobody listens to pays nothing.
  */
 export class AuthEventEmitter {
-  readonly #emitter = new EventEmitter()
+  #listeners: Map<AuthEventName, Set<(payload: never) => void>> | undefined
   readonly #onListenerError: (error: unknown, event: AuthEventName) => void
 
   constructor(onListenerError: (error: unknown, event: AuthEventName) => void) {
     this.#onListenerError = onListenerError
   }
 
-  /** Subscribes; returns the unsubscribe function. */
+  /** Subscribes; returns the unsubscribe function (idempotent). */
   on<K extends AuthEventName>(event: K, listener: AuthEventListener<K>): () => void {
+    this.#listeners ??= new Map()
+    let set = this.#listeners.get(event)
+    if (set === undefined) this.#listeners.set(event, (set = new Set()))
     const safe = (payload: AuthEvents[K]): void => {
       try {
         const result: unknown = listener(payload)
@@ -85,25 +88,30 @@ export class AuthEventEmitter {
         this.#onListenerError(error, event)
       }
     }
-    this.#emitter.on(event, safe)
+    set.add(safe)
     return () => {
-      this.#emitter.off(event, safe)
+      set.delete(safe)
     }
   }
 
-  /** Calls every listener of `event` synchronously. */
+  /** Calls every listener of `event` synchronously, in subscription order. */
   emit<K extends AuthEventName>(event: K, payload: AuthEvents[K]): void {
-    this.#emitter.emit(event, payload)
+    const set = this.#listeners?.get(event)
+    if (set === undefined) return
+    for (const listener of [...set]) (listener as (payload: AuthEvents[K]) => void)(payload)
   }
 
   /** Number of listeners of `event`, or of all events. */
   listenerCount(event?: AuthEventName): number {
-    if (event !== undefined) return this.#emitter.listenerCount(event)
-    return this.#emitter.eventNames().reduce((sum, name) => sum + this.#emitter.listenerCount(name), 0)
+    if (this.#listeners === undefined) return 0
+    if (event !== undefined) return this.#listeners.get(event)?.size ?? 0
+    let count = 0
+    for (const set of this.#listeners.values()) count += set.size
+    return count
   }
 
   /** Drops every listener. */
   removeAll(): void {
-    this.#emitter.removeAllListeners()
+    this.#listeners = undefined
   }
 }

@@ -1,7 +1,7 @@
-import * as z from 'zod/mini'
 import type { ResolvedConfig } from '../config.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
 import { collectionPath, pocketBaseRequest } from '../http/request.js'
+import { isNonEmptyString, isObject, stringAt } from '../narrow.js'
 
 /** One OAuth2 provider as `listAuthMethods()` reports it, with a fresh PKCE pair for one sign-in. */
 export interface OAuth2ProviderInfo {
@@ -35,22 +35,55 @@ export interface AuthMethods {
   readonly otp: TimedAuthMethod
 }
 
-const timedSchema = z.object({ enabled: z.boolean(), duration: z.number().check(z.gte(0)) })
-const providerSchema = z.object({
-  name: z.string().check(z.minLength(1)),
-  displayName: z.optional(z.string()),
-  state: z.string(),
-  authURL: z.string(),
-  codeVerifier: z.string(),
-  codeChallenge: z.string(),
-  codeChallengeMethod: z.string(),
-})
-const authMethodsSchema = z.object({
-  password: z.object({ enabled: z.boolean(), identityFields: z.array(z.string()) }),
-  oauth2: z.object({ enabled: z.boolean(), providers: z.array(providerSchema) }),
-  mfa: timedSchema,
-  otp: timedSchema,
-})
+/** Reads `{ enabled, duration }`; `undefined` when the shape is wrong. */
+function readTimed(value: unknown): TimedAuthMethod | undefined {
+  if (!isObject(value) || typeof value.enabled !== 'boolean') return undefined
+  const { duration } = value
+  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0) return undefined
+  return { enabled: value.enabled, durationSeconds: duration, duration }
+}
+
+const PROVIDER_STRINGS = ['state', 'authURL', 'codeVerifier', 'codeChallenge', 'codeChallengeMethod'] as const
+
+/** Reads one provider entry; `undefined` when the shape is wrong. */
+function readProvider(value: unknown): OAuth2ProviderInfo | undefined {
+  if (!isObject(value) || !isNonEmptyString(value.name)) return undefined
+  if (!PROVIDER_STRINGS.every((key) => typeof value[key] === 'string')) return undefined
+  const displayName = value.displayName
+  if (displayName !== undefined && typeof displayName !== 'string') return undefined
+  return {
+    name: value.name,
+    displayName: displayName ?? value.name,
+    state: stringAt(value, 'state'),
+    authURL: stringAt(value, 'authURL'),
+    codeVerifier: stringAt(value, 'codeVerifier'),
+    codeChallenge: stringAt(value, 'codeChallenge'),
+    codeChallengeMethod: stringAt(value, 'codeChallengeMethod'),
+  }
+}
+
+/** Checks an auth-methods body and drops PocketBase's legacy fields; `undefined` when the shape is wrong. */
+export function readAuthMethods(body: unknown): AuthMethods | undefined {
+  if (!isObject(body)) return undefined
+  const { password, oauth2 } = body
+  const mfa = readTimed(body.mfa)
+  const otp = readTimed(body.otp)
+  if (!isObject(password) || typeof password.enabled !== 'boolean') return undefined
+  const identityFields = password.identityFields
+  if (!Array.isArray(identityFields) || !identityFields.every((field) => typeof field === 'string'))
+    return undefined
+  if (!isObject(oauth2) || typeof oauth2.enabled !== 'boolean' || !Array.isArray(oauth2.providers))
+    return undefined
+  const providers = oauth2.providers.map(readProvider)
+  if (mfa === undefined || otp === undefined || providers.some((provider) => provider === undefined))
+    return undefined
+  return {
+    password: { enabled: password.enabled, identityFields: identityFields as string[] },
+    oauth2: { enabled: oauth2.enabled, providers: providers as OAuth2ProviderInfo[] },
+    mfa,
+    otp,
+  }
+}
 
 /**
  * `GET /api/collections/{collection}/auth-methods`, checked and without legacy fields.
@@ -64,26 +97,12 @@ export async function fetchAuthMethods(
 ): Promise<AuthMethods> {
   const path = collectionPath(collection, 'auth-methods')
   const response = await pocketBaseRequest(config, { method: 'GET', path, signal })
-  const parsed = authMethodsSchema.safeParse(response.body)
-  if (!parsed.success) {
+  const methods = readAuthMethods(response.body)
+  if (methods === undefined) {
     throw new UnexpectedResponseError(`GET ${path}: the response is not an auth-methods body`, {
       status: response.status,
       exchange: response.exchange,
     })
   }
-  const { password, oauth2, mfa, otp } = parsed.data
-  const timed = (m: { enabled: boolean; duration: number }): TimedAuthMethod => ({
-    enabled: m.enabled,
-    durationSeconds: m.duration,
-    duration: m.duration,
-  })
-  return {
-    password: { enabled: password.enabled, identityFields: password.identityFields },
-    oauth2: {
-      enabled: oauth2.enabled,
-      providers: oauth2.providers.map((p) => ({ ...p, displayName: p.displayName ?? p.name })),
-    },
-    mfa: timed(mfa),
-    otp: timed(otp),
-  }
+  return methods
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini'
+import { isObject, stringAt } from '../narrow.js'
 import type { AuthSession } from '../session/types.js'
 
 /**
@@ -26,22 +26,19 @@ export interface OAuth2Meta {
 /** An OAuth2 sign-in's result: the session plus the provider `meta`. */
 export type OAuth2AuthSession = AuthSession & { readonly meta: OAuth2Meta }
 
-const text = z.catch(z.string(), '')
-const metaSchema = z.object({
-  id: text,
-  name: text,
-  username: text,
-  email: text,
-  isNew: z.catch(z.boolean(), false),
-  avatarURL: text,
-  accessToken: text,
-  refreshToken: text,
-  expiry: text,
-  rawUser: z.catch(z.record(z.string(), z.unknown()), {}),
-})
-
-/** Reads PocketBase's OAuth2 `meta` leniently: a missing field becomes empty rather than failing the sign-in. */
+/** Reads PocketBase's OAuth2 `meta` leniently: a missing or mistyped field becomes empty rather than failing. */
 export function readOAuth2Meta(meta: unknown): OAuth2Meta {
-  const parsed = metaSchema.safeParse(typeof meta === 'object' && meta !== null ? meta : {})
-  return parsed.success ? parsed.data : metaSchema.parse({})
+  const m = isObject(meta) ? meta : {}
+  return {
+    id: stringAt(m, 'id'),
+    name: stringAt(m, 'name'),
+    username: stringAt(m, 'username'),
+    email: stringAt(m, 'email'),
+    isNew: m.isNew === true,
+    avatarURL: stringAt(m, 'avatarURL'),
+    accessToken: stringAt(m, 'accessToken'),
+    refreshToken: stringAt(m, 'refreshToken'),
+    expiry: stringAt(m, 'expiry'),
+    rawUser: isObject(m.rawUser) ? m.rawUser : {},
+  }
 }

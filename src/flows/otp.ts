@@ -1,7 +1,7 @@
-import * as z from 'zod/mini'
 import type { ResolvedConfig } from '../config.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
 import { collectionPath, pocketBaseRequest } from '../http/request.js'
+import { isNonEmptyString, isObject } from '../narrow.js'
 import type { ReceivedAuth } from '../session/build-session.js'
 import { checkAuthCallOptions, InputCheck, type AuthCallOptions } from './input.js'
 import { authQuery, requestAuth } from './sign-in-request.js'
@@ -11,8 +11,6 @@ export interface RequestOTPResult {
   /** Pass to `authWithOTP` with the code from the mail. */
   readonly otpId: string
 }
-
-const requestOtpSchema = z.object({ otpId: z.string().check(z.minLength(1)) })
 
 /**
  * `POST /api/collections/{collection}/request-otp`.
@@ -28,14 +26,14 @@ export async function requestOTP(
   new InputCheck('requestOTP').email('email', email).done()
   const path = collectionPath(collection, 'request-otp')
   const response = await pocketBaseRequest(config, { method: 'POST', path, body: { email }, signal })
-  const parsed = requestOtpSchema.safeParse(response.body)
-  if (!parsed.success) {
+  const otpId = isObject(response.body) ? response.body.otpId : undefined
+  if (!isNonEmptyString(otpId)) {
     throw new UnexpectedResponseError(`POST ${path}: the response has no otpId`, {
       status: response.status,
       exchange: response.exchange,
     })
   }
-  return { otpId: parsed.data.otpId }
+  return { otpId }
 }
 
 /**

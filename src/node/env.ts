@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse } from 'dotenv'
 import * as z from 'zod/mini'
-import { toConfigIssues } from '../config.js'
 import { ConfigError, type ConfigIssue } from '../errors/config-error.js'
 import { LOG_LEVELS, type LogLevel } from './console-logger.js'
 
@@ -107,6 +106,17 @@ function superuserPairIssues(values: Readonly<Record<string, string>>): ConfigIs
   ]
 }
 
+/** Turns zod issues into `ConfigIssue`s that name the variable and never echo its value. */
+function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
+  return issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : 'environment'
+    if (issue.code === 'invalid_type') {
+      return { path, message: issue.input === undefined ? 'is required' : `must be ${issue.expected}` }
+    }
+    return { path, message: issue.message }
+  })
+}
+
 /**
  * Reads configuration from the environment and a dotenv file (the environment wins). Values are checked by
  * zod; one `ConfigError` names every bad variable and never echoes a value.
@@ -122,9 +132,7 @@ export function loadEnv(options: LoadEnvOptions = {}): PocketBaseEnv {
   const values = { ...readDotenvFile(options.path), ...pick(options.env ?? process.env) }
   const parsed = envSchema.safeParse(values)
   const issues = [
-    ...(parsed.success ? [] : toConfigIssues(parsed.error.issues)).map((issue) =>
-      issue.path === '(options)' ? { ...issue, path: 'environment' } : issue,
-    ),
+    ...(parsed.success ? [] : toConfigIssues(parsed.error.issues)),
     ...superuserPairIssues(values),
   ]
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues, 'Invalid environment')

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini'
+import { isNonEmptyString, isObject } from '../narrow.js'
 import type { AuthRecord } from './types.js'
 
 /** The body of every successful PocketBase sign-in or refresh. */
@@ -9,21 +9,12 @@ export interface AuthResponseBody {
   readonly meta?: Readonly<Record<string, unknown>>
 }
 
-const recordSchema = z.looseObject({
-  id: z.string().check(z.minLength(1)),
-  collectionId: z.string().check(z.minLength(1)),
-  collectionName: z.string().check(z.minLength(1)),
-})
-
-/** Schema of a sign-in/refresh response body. */
-export const authResponseSchema = z.looseObject({
-  token: z.string().check(z.minLength(1)),
-  record: recordSchema,
-  meta: z.optional(z.record(z.string(), z.unknown())),
-})
-
-/** Checks an untrusted body; returns the typed body or `undefined`. */
+/** Checks an untrusted sign-in/refresh body: `{ token, record: { id, collectionId, collectionName }, meta? }`. */
 export function parseAuthResponse(body: unknown): AuthResponseBody | undefined {
-  const parsed = authResponseSchema.safeParse(body)
-  return parsed.success ? (parsed.data as AuthResponseBody) : undefined
+  if (!isObject(body) || !isNonEmptyString(body.token)) return undefined
+  const { record, meta } = body
+  if (!isObject(record)) return undefined
+  if (![record.id, record.collectionId, record.collectionName].every(isNonEmptyString)) return undefined
+  if (meta !== undefined && !isObject(meta)) return undefined
+  return body as unknown as AuthResponseBody
 }

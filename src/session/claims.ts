@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose'
-import * as z from 'zod/mini'
+import { isNonEmptyString } from '../narrow.js'
 
 /** The claims of a PocketBase auth token that the SDK relies on. */
 export interface AuthTokenClaims {
@@ -13,28 +13,21 @@ export interface AuthTokenClaims {
   readonly refreshable: boolean
 }
 
-const claimsSchema = z.object({
-  id: z.string().check(z.minLength(1)),
-  collectionId: z.string().check(z.minLength(1)),
-  exp: z.number().check(z.positive()),
-  type: z.literal('auth'),
-  refreshable: z.optional(z.boolean()),
-})
-
 /**
- * Decodes (without verifying: only the server holds the key) a PocketBase auth token's claims.
- * Returns `undefined` for anything that is not a PocketBase auth token, without saying why: the reason could
- * quote the token.
+ * Decodes (without verifying: only the server holds the key) a PocketBase auth token's claims with jose, and
+ * checks them. Returns `undefined` for anything that is not a PocketBase auth token, without saying why: the
+ * reason could quote the token.
  */
 export function readAuthTokenClaims(token: string): AuthTokenClaims | undefined {
-  let payload: unknown
+  let claims: Record<string, unknown>
   try {
-    payload = decodeJwt(token)
+    claims = decodeJwt(token)
   } catch {
     return undefined
   }
-  const parsed = claimsSchema.safeParse(payload)
-  if (!parsed.success) return undefined
-  const { id, collectionId, exp, refreshable } = parsed.data
+  const { id, collectionId, exp, type, refreshable } = claims
+  if (!isNonEmptyString(id) || !isNonEmptyString(collectionId) || type !== 'auth') return undefined
+  if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= 0) return undefined
+  if (refreshable !== undefined && typeof refreshable !== 'boolean') return undefined
   return { id, collectionId, exp, refreshable: refreshable ?? true }
 }

@@ -1,0 +1,31 @@
+/**
+ * Small type guards that turn untrusted values (`unknown` response bodies, options) into types.
+ * The core entry uses these instead of a schema library to stay inside its bundle budget (see README,
+ * "Bundle size"); each guard is a plain check with no coercion.
+ */
+
+/** A non-null, non-array object. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A string with at least one character. */
+export function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0
+}
+
+/** A function. */
+export function isFunction(value: unknown): value is (...args: never[]) => unknown {
+  return typeof value === 'function'
+}
+
+/** An object that has a function under each of `names`. */
+export function hasMethods(value: unknown, names: readonly string[]): boolean {
+  return isObject(value) && names.every((name) => isFunction(value[name]))
+}
+
+/** The string at `value[key]`, or `fallback`. */
+export function stringAt(value: Record<string, unknown>, key: string, fallback = ''): string {
+  const found = value[key]
+  return typeof found === 'string' ? found : fallback
+}
