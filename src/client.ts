@@ -34,22 +34,12 @@ interface ChildWiring {
   readonly renew: (() => Promise<ReceivedAuth>) | undefined
 }
 
-/** Connection settings of each client, for the db adapter; kept off the public surface. */
-const connections = new WeakMap<
-  AuthClient,
-  { url: string; timeoutMs: number; fetch: typeof fetch | undefined }
->()
+/** Reads a client's resolved config; assigned in `AuthClient`'s static block (it needs `#config`). */
+let readConfig: (auth: AuthClient) => ResolvedConfig
 
-/** @internal The URL, timeout and fetch an `AuthClient` was created with. */
-export function connectionSettings(auth: AuthClient): {
-  url: string
-  timeoutMs: number
-  fetch: typeof fetch | undefined
-} {
-  const settings = connections.get(auth)
-  if (settings === undefined)
-    throw new TypeError('createDbInterface: expected an AuthClient from createAuthClient()')
-  return settings
+/** @internal The URL, timeout and fetch an `AuthClient` was created with, for the db adapter. */
+export function connectionSettings(auth: AuthClient): Pick<ResolvedConfig, 'url' | 'timeoutMs' | 'fetch'> {
+  return readConfig(auth)
 }
 
 /** Collection name of PocketBase superusers. */
@@ -68,6 +58,15 @@ export class AuthClient {
   readonly #oauth2States: OAuth2StateStore
   #mfaDurationSeconds: number | undefined
   #disposed = false
+
+  static {
+    readConfig = (auth) => {
+      if (typeof auth !== 'object' || auth === null || !(#config in auth)) {
+        throw new TypeError('createDbInterface: expected an AuthClient from createAuthClient()')
+      }
+      return auth.#config
+    }
+  }
 
   /** @internal Use `createAuthClient()`. */
   constructor(options: AuthClientOptions, child?: ChildWiring) {
@@ -90,7 +89,6 @@ export class AuthClient {
       events: this.#events,
     })
     this.#oauth2States = new OAuth2StateStore(config.now)
-    connections.set(this, { url: config.url, timeoutMs: config.timeoutMs, fetch: config.fetch })
     if (child !== undefined) this.#state.apply(child.session, 'signedIn')
   }
 

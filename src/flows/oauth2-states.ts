@@ -11,7 +11,8 @@ export interface PendingOAuth2 {
  * expired ones are swept on every access, so no timer is needed.
  */
 export class OAuth2StateStore {
-  readonly #pending = new Map<string, PendingOAuth2>()
+  /** Created on the first `add`: most clients never start an OAuth2 sign-in. */
+  #pending: Map<string, PendingOAuth2> | undefined
   readonly #now: () => number
 
   constructor(now: () => number) {
@@ -21,29 +22,31 @@ export class OAuth2StateStore {
   /** Remembers an attempt. */
   add(state: string, pending: PendingOAuth2): void {
     this.#sweep()
+    this.#pending ??= new Map()
     this.#pending.set(state, pending)
   }
 
   /** Returns and forgets the attempt for `state`; `undefined` when unknown, used or expired. */
   take(state: string): PendingOAuth2 | undefined {
     this.#sweep()
-    const pending = this.#pending.get(state)
-    this.#pending.delete(state)
+    const pending = this.#pending?.get(state)
+    this.#pending?.delete(state)
     return pending
   }
 
   /** Forgets every attempt. */
   clear(): void {
-    this.#pending.clear()
+    this.#pending = undefined
   }
 
   /** How many attempts are pending. */
   get size(): number {
     this.#sweep()
-    return this.#pending.size
+    return this.#pending?.size ?? 0
   }
 
   #sweep(): void {
+    if (this.#pending === undefined) return
     const now = this.#now()
     for (const [state, pending] of this.#pending) if (pending.expiresAt <= now) this.#pending.delete(state)
   }
