@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config.js'
-import { isAuthError } from '../errors/auth-error.js'
+import { isAuthError, type AuthError } from '../errors/auth-error.js'
 import { ConfigError } from '../errors/config-error.js'
 import { AbortedError } from '../errors/transport.js'
 import {
@@ -9,6 +9,7 @@ import {
   TokenNotRefreshableError,
 } from '../errors/session-errors.js'
 import { refreshRequest } from '../flows/refresh.js'
+import { backoffDelayMs } from '../scheduler/backoff.js'
 import { isRefreshDue } from '../scheduler/next-refresh-at.js'
 import { buildSession, type ReceivedAuth } from '../session/build-session.js'
 import type { SessionState } from '../session/session-state.js'
@@ -32,6 +33,8 @@ export class TokenKeeper {
   readonly #deps: TokenKeeperDeps
   #refreshing: Promise<AuthSession> | undefined
   #reSigningIn: Promise<AuthSession> | undefined
+  /** After a transient refresh failure, `getToken` waits until then before asking the server again. */
+  #outage: { failures: number; until: number; version: number; error: AuthError } | undefined
 
   constructor(deps: TokenKeeperDeps) {
     this.#deps = deps
@@ -55,7 +58,17 @@ export class TokenKeeper {
       if (this.canSignInUnattended) return (await this.signInWithCredentials()).token
       throw new NotAuthenticatedError('getToken: there is no session; sign in first or pass `credentials`')
     }
-    if (!isRefreshDue(session, config.now(), config.refreshSkewSeconds)) return session.token
+    const now = config.now()
+    if (!isRefreshDue(session, now, config.refreshSkewSeconds)) return session.token
+    const outage = this.#outage
+    if (outage !== undefined && outage.version === state.version && now < outage.until) {
+      // The last refresh failed transiently: do not turn every call into another request during an outage.
+      if (now < session.expiresAt) return session.token
+      throw new RefreshFailedError(
+        `getToken: the token expired and the server is failing (${outage.error.code}); next attempt in ${outage.until - now} ms`,
+        { cause: outage.error },
+      )
+    }
     if (!session.refreshable && !this.canRenew) {
       if (config.now() < session.expiresAt) return session.token
       state.end('expired')
@@ -75,6 +88,13 @@ export class TokenKeeper {
     if (error.code === 'token_expired') {
       if (this.canSignInUnattended) return (await this.signInWithCredentials()).token
       throw error
+    }
+    const failures = (this.#outage?.failures ?? 0) + 1
+    this.#outage = {
+      failures,
+      until: config.now() + backoffDelayMs(failures - 1),
+      version: state.version,
+      error,
     }
     const current = state.current
     if (current !== null && config.now() < current.expiresAt) {
@@ -119,6 +139,7 @@ export class TokenKeeper {
           throw new AbortedError('authRefresh: discarded, the session changed while the refresh was running')
         }
         const next = buildSession(received)
+        this.#outage = undefined
         state.apply(next, 'tokenRefreshed')
         return next
       } catch (error) {

@@ -120,6 +120,33 @@ describe('getToken with a session', () => {
     expect(lines.some((l) => l.message.includes('still-valid'))).toBe(true)
   })
 
+  it('during an outage, backs off instead of sending a refresh per call', async () => {
+    const { auth, pb, clock } = setup()
+    await signIn(auth)
+    const token = auth.session!.token
+    enterRefreshWindow(clock, auth)
+    pb.on(REFRESH, () => ({ status: 503, body: { data: {}, message: 'Unavailable.', status: 503 } }))
+    for (let i = 0; i < 20; i++) expect(await auth.getToken()).toBe(token)
+    expect(pb.count(REFRESH)).toBe(1)
+    clock.now += 1_001 // past the first backoff delay (at most RETRY_POLICY.baseMs)
+    pb.on(REFRESH, () => pb.authReply())
+    expect(await auth.getToken()).not.toBe(token)
+    expect(pb.count(REFRESH)).toBe(2)
+  })
+
+  it('once expired during an outage, fails fast with refresh_failed until the backoff has passed', async () => {
+    const { auth, pb, clock } = setup()
+    await signIn(auth)
+    clock.now = auth.session!.expiresAt + 1
+    pb.on(REFRESH, () => connectionRefused())
+    await expect(auth.getToken()).rejects.toMatchObject({ code: 'refresh_failed' })
+    await expect(auth.getToken()).rejects.toMatchObject({
+      code: 'refresh_failed',
+      cause: { code: 'network' },
+    })
+    expect(pb.count(REFRESH)).toBe(1)
+  })
+
   it('throws refresh_failed (with the cause) once the token has expired and refreshing fails', async () => {
     const { auth, pb, clock } = setup()
     await signIn(auth)
