@@ -1,7 +1,10 @@
-import { DEFAULTS, resolveConfig, type AuthClientOptions, type ResolvedConfig } from './config.js'
-import type { AuthError } from './errors/auth-error.js'
-import { MfaRequiredError, type FirstFactor } from './errors/mfa.js'
-import { AbortedError } from './errors/transport.js'
+import {
+  childOptions,
+  DEFAULTS,
+  resolveConfig,
+  type AuthClientOptions,
+  type ResolvedConfig,
+} from './config.js'
 import { AuthEventEmitter, type AuthEventListener, type AuthEventName } from './events.js'
 import * as account from './flows/account.js'
 import { fetchAuthMethods, type AuthMethods } from './flows/auth-methods.js'
@@ -17,10 +20,11 @@ import {
   type StartOAuth2Options,
   type StartOAuth2Result,
 } from './flows/oauth2.js'
-import { readOAuth2Meta, type OAuth2AuthSession } from './flows/oauth2-meta.js'
+import type { OAuth2AuthSession } from './flows/oauth2-meta.js'
 import { OAuth2StateStore } from './flows/oauth2-states.js'
 import { otpSignIn, requestOTP, type RequestOTPResult } from './flows/otp.js'
 import { passwordSignIn } from './flows/password.js'
+import { SignInRunner } from './lifecycle/sign-in.js'
 import { TokenKeeper } from './lifecycle/token-keeper.js'
 import { RefreshScheduler } from './scheduler/refresh-scheduler.js'
 import { buildSession, type ReceivedAuth } from './session/build-session.js'
@@ -56,7 +60,7 @@ export class AuthClient {
   readonly #keeper: TokenKeeper
   readonly #scheduler: RefreshScheduler
   readonly #oauth2States: OAuth2StateStore
-  #mfaDurationSeconds: number | undefined
+  readonly #signIn: SignInRunner
   #disposed = false
 
   static {
@@ -89,6 +93,15 @@ export class AuthClient {
       events: this.#events,
     })
     this.#oauth2States = new OAuth2StateStore(config.now)
+    this.#signIn = new SignInRunner({
+      config,
+      state: this.#state,
+      events: this.#events,
+      lookUpMfaDurationSeconds: async () => {
+        const { mfa } = await this.listAuthMethods()
+        return mfa.enabled ? mfa.durationSeconds : undefined
+      },
+    })
     if (child !== undefined) this.#state.apply(child.session, 'signedIn')
   }
 
@@ -115,7 +128,7 @@ export class AuthClient {
 
   /** Signs in with an identity (email or another identity field) and password. Emits `signedIn`. */
   authWithPassword(identity: string, password: string, options?: AuthCallOptions): Promise<AuthSession> {
-    return this.#signIn('password', () =>
+    return this.#signIn.run('password', () =>
       passwordSignIn(this.#config, this.#config.collection, identity, password, options),
     )
   }
@@ -127,13 +140,15 @@ export class AuthClient {
 
   /** Signs in with the `otpId` from `requestOTP` and the code from the mail. Emits `signedIn`. */
   authWithOTP(otpId: string, code: string, options?: AuthCallOptions): Promise<AuthSession> {
-    return this.#signIn('otp', () => otpSignIn(this.#config, this.#config.collection, otpId, code, options))
+    return this.#signIn.run('otp', () =>
+      otpSignIn(this.#config, this.#config.collection, otpId, code, options),
+    )
   }
 
   /** The collection's auth methods, typed, without PocketBase's legacy fields. */
   async listAuthMethods(options?: { signal?: AbortSignal }): Promise<AuthMethods> {
     const methods = await fetchAuthMethods(this.#config, this.#config.collection, options?.signal)
-    this.#mfaDurationSeconds = methods.mfa.enabled ? methods.mfa.durationSeconds : undefined
+    this.#signIn.rememberMfaDuration(methods.mfa.enabled ? methods.mfa.durationSeconds : undefined)
     return methods
   }
 
@@ -158,7 +173,7 @@ export class AuthClient {
     options?: OAuth2SignInOptions,
   ): Promise<OAuth2AuthSession> {
     // Parsed inside the sign-in, so a bad callback URL rejects the promise instead of throwing synchronously.
-    return this.#oauth2SignIn(async () =>
+    return this.#signIn.runOAuth2(async () =>
       completeOAuth2(
         this.#config,
         this.#config.collection,
@@ -178,7 +193,7 @@ export class AuthClient {
     createData?: Record<string, unknown>,
     options?: OAuth2SignInOptions,
   ): Promise<OAuth2AuthSession> {
-    return this.#oauth2SignIn(() =>
+    return this.#signIn.runOAuth2(() =>
       oauth2CodeSignIn(this.#config, this.#config.collection, {
         provider,
         code,
@@ -218,7 +233,7 @@ export class AuthClient {
       }
     }
     const received = await request(signal)
-    return new AuthClient(this.#childOptions(collection), {
+    return new AuthClient(childOptions(this.#config, collection), {
       session: buildSession(received),
       renew: options?.renew === true ? () => request() : undefined,
     })
@@ -316,79 +331,9 @@ export class AuthClient {
     }
   }
 
-  async #oauth2SignIn(run: () => Promise<ReceivedAuth>): Promise<OAuth2AuthSession> {
-    let meta: unknown
-    const session = await this.#signIn('oauth2', async () => {
-      const received = await run()
-      meta = received.body.meta
-      return received
-    })
-    return Object.freeze({ ...session, meta: readOAuth2Meta(meta) })
-  }
-
-  async #signIn(factor: FirstFactor, run: () => Promise<ReceivedAuth>): Promise<AuthSession> {
-    const intent = this.#state.beginSignIn()
-    let received: ReceivedAuth
-    try {
-      received = await run()
-    } catch (error) {
-      if (error instanceof MfaRequiredError) throw await this.#onMfaRequired(error, factor)
-      this.#logFailure(factor, error)
-      throw error
-    }
-    const session = buildSession(received)
-    if (!this.#state.isLatestSignIn(intent)) {
-      throw new AbortedError(`${factor} sign-in discarded: a later sign-in or logout() superseded it`)
-    }
-    this.#state.apply(session, 'signedIn')
-    return session
-  }
-
-  async #onMfaRequired(error: MfaRequiredError, factor: FirstFactor): Promise<MfaRequiredError> {
-    const duration = this.#mfaDurationSeconds ?? (await this.#lookUpMfaDuration())
-    const expiresAt = duration === undefined ? undefined : this.#config.now() + duration * 1000
-    const enriched = new MfaRequiredError(error.mfaId, factor, expiresAt, {
-      ...(error.status === undefined ? {} : { status: error.status }),
-      ...(error.exchange === undefined ? {} : { exchange: error.exchange }),
-    })
-    this.#config.logger.info('MFA required', { collection: this.#config.collection, firstFactor: factor })
-    this.#events.emit('mfaRequired', { mfaId: enriched.mfaId, expiresAt, firstFactor: factor })
-    return enriched
-  }
-
-  /** Asks auth-methods for the MFA duration, so `MfaRequiredError.expiresAt` can be set. Best effort. */
-  async #lookUpMfaDuration(): Promise<number | undefined> {
-    try {
-      await this.listAuthMethods()
-    } catch (error) {
-      this.#logFailure('auth-methods', error)
-    }
-    return this.#mfaDurationSeconds
-  }
-
   #withLink(options: OAuth2SignInOptions | undefined): OAuth2SignInOptions & { token?: string } {
     const token = options?.link === true ? this.#state.current?.token : undefined
     return { ...options, ...(token === undefined ? {} : { token }) }
-  }
-
-  #childOptions(collection: string): AuthClientOptions {
-    const c = this.#config
-    return {
-      url: c.url,
-      collection,
-      autoRefresh: c.autoRefresh,
-      refreshSkewSeconds: c.refreshSkewSeconds,
-      timeoutMs: c.timeoutMs,
-      now: c.now,
-      logger: c.logger,
-      ...(c.fetch === undefined ? {} : { fetch: c.fetch }),
-      ...(c.userAgent === undefined ? {} : { userAgent: c.userAgent }),
-    }
-  }
-
-  #logFailure(factor: string, error: unknown): void {
-    const code = (error as Partial<AuthError> | undefined)?.code ?? 'unknown'
-    this.#config.logger.warn('sign-in failed', { collection: this.#config.collection, factor, code })
   }
 
   #onListenerError(error: unknown, event: AuthEventName): void {

@@ -179,3 +179,18 @@ function checkClock(now: () => number): void {
     )
   }
 }
+
+/** Options for a child client (impersonation) that shares this client's connection settings and clock. */
+export function childOptions(config: ResolvedConfig, collection: string): AuthClientOptions {
+  return {
+    url: config.url,
+    collection,
+    autoRefresh: config.autoRefresh,
+    refreshSkewSeconds: config.refreshSkewSeconds,
+    timeoutMs: config.timeoutMs,
+    now: config.now,
+    logger: config.logger,
+    ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
+    ...(config.userAgent === undefined ? {} : { userAgent: config.userAgent }),
+  }
+}

@@ -1,0 +1,100 @@
+import type { ResolvedConfig } from '../config.js'
+import type { AuthError } from '../errors/auth-error.js'
+import { MfaRequiredError, type FirstFactor } from '../errors/mfa.js'
+import { AbortedError } from '../errors/transport.js'
+import type { AuthEventEmitter } from '../events.js'
+import { readOAuth2Meta, type OAuth2AuthSession } from '../flows/oauth2-meta.js'
+import { buildSession, type ReceivedAuth } from '../session/build-session.js'
+import type { SessionState } from '../session/session-state.js'
+import type { AuthSession } from '../session/types.js'
+
+/** What a sign-in needs from its client. */
+export interface SignInDeps {
+  readonly config: ResolvedConfig
+  readonly state: SessionState
+  readonly events: AuthEventEmitter
+  /** Reads the collection's MFA duration (seconds) from auth-methods; `undefined` when MFA is off. */
+  readonly lookUpMfaDurationSeconds: () => Promise<number | undefined>
+}
+
+/**
+ * Runs one sign-in flow and applies its result: the later call wins (an earlier one that finishes last is
+ * discarded with `aborted`), MFA answers become an `MfaRequiredError` with `expiresAt` and an `mfaRequired`
+ * event, and a success becomes the session with a `signedIn` event.
+ */
+export class SignInRunner {
+  readonly #deps: SignInDeps
+  #mfaDurationSeconds: number | undefined
+
+  constructor(deps: SignInDeps) {
+    this.#deps = deps
+  }
+
+  /** Remembers the MFA duration from an auth-methods answer, for `MfaRequiredError.expiresAt`. */
+  rememberMfaDuration(seconds: number | undefined): void {
+    this.#mfaDurationSeconds = seconds
+  }
+
+  /** Runs a password or OTP sign-in. */
+  async run(factor: FirstFactor, request: () => Promise<ReceivedAuth>): Promise<AuthSession> {
+    const { state } = this.#deps
+    const intent = state.beginSignIn()
+    let received: ReceivedAuth
+    try {
+      received = await request()
+    } catch (error) {
+      if (error instanceof MfaRequiredError) throw await this.#mfaRequired(error, factor)
+      this.#logFailure(factor, error)
+      throw error
+    }
+    const session = buildSession(received)
+    if (!state.isLatestSignIn(intent)) {
+      throw new AbortedError(`${factor} sign-in discarded: a later sign-in or logout() superseded it`)
+    }
+    state.apply(session, 'signedIn')
+    return session
+  }
+
+  /** Runs an OAuth2 sign-in; resolves with the session plus the provider `meta` (never stored). */
+  async runOAuth2(request: () => Promise<ReceivedAuth>): Promise<OAuth2AuthSession> {
+    let meta: unknown
+    const session = await this.run('oauth2', async () => {
+      const received = await request()
+      meta = received.body.meta
+      return received
+    })
+    return Object.freeze({ ...session, meta: readOAuth2Meta(meta) })
+  }
+
+  async #mfaRequired(error: MfaRequiredError, factor: FirstFactor): Promise<MfaRequiredError> {
+    const { config, events } = this.#deps
+    const duration = this.#mfaDurationSeconds ?? (await this.#lookUpMfaDuration())
+    const expiresAt = duration === undefined ? undefined : config.now() + duration * 1000
+    const enriched = new MfaRequiredError(error.mfaId, factor, expiresAt, {
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.exchange === undefined ? {} : { exchange: error.exchange }),
+    })
+    config.logger.info('MFA required', { collection: config.collection, firstFactor: factor })
+    events.emit('mfaRequired', { mfaId: enriched.mfaId, expiresAt, firstFactor: factor })
+    return enriched
+  }
+
+  /** Best effort: a failed auth-methods request only leaves `expiresAt` unset. */
+  async #lookUpMfaDuration(): Promise<number | undefined> {
+    try {
+      return await this.#deps.lookUpMfaDurationSeconds()
+    } catch (error) {
+      this.#logFailure('auth-methods', error)
+      return undefined
+    }
+  }
+
+  #logFailure(step: string, error: unknown): void {
+    const code = (error as Partial<AuthError> | undefined)?.code ?? 'unknown'
+    this.#deps.config.logger.warn('sign-in failed', {
+      collection: this.#deps.config.collection,
+      factor: step,
+      code,
+    })
+  }
+}
