@@ -126,33 +126,61 @@ export class AuthClient {
     return this.#state.current?.collectionName === SUPERUSERS
   }
 
-  /** Signs in with an identity (email or another identity field) and password. Emits `signedIn`. */
+  /**
+   * Signs in with an identity (email or another identity field) and password. Emits `signedIn`.
+   *
+   * @throws {AuthError} `invalid_credentials`, `mfa_required` (finish with another flow and `{ mfaId }`),
+   * `forbidden` (password auth disabled, authRule), `validation_failed`, `rate_limited`, `config_invalid`
+   * (blank input, before any request), and the transport codes `network`, `timeout`, `aborted`.
+   * @example
+   * ```ts
+   * const session = await auth.authWithPassword('alice@example.com', password)
+   * ```
+   */
   authWithPassword(identity: string, password: string, options?: AuthCallOptions): Promise<AuthSession> {
     return this.#signIn.run('password', () =>
       passwordSignIn(this.#config, this.#config.collection, identity, password, options),
     )
   }
 
-  /** Mails a one-time password. Resolves the same way for unknown emails. */
+  /**
+   * Mails a one-time password. Resolves the same way for unknown emails (no existence leak).
+   *
+   * @throws {AuthError} `forbidden` (OTP not enabled on the collection), `validation_failed`, `config_invalid`
+   * (not an email address), transport codes.
+   */
   requestOTP(email: string, options?: { signal?: AbortSignal }): Promise<RequestOTPResult> {
     return requestOTP(this.#config, this.#config.collection, email, options?.signal)
   }
 
-  /** Signs in with the `otpId` from `requestOTP` and the code from the mail. Emits `signedIn`. */
+  /**
+   * Signs in with the `otpId` from `requestOTP` and the code from the mail. Emits `signedIn`.
+   *
+   * @throws {AuthError} `otp_invalid` (wrong, expired, reused code or unknown otpId), `rate_limited` (5 attempts
+   * per 3 minutes per record), `mfa_required`, `invalid_credentials` (MFA reasons), `forbidden`, transport codes.
+   */
   authWithOTP(otpId: string, code: string, options?: AuthCallOptions): Promise<AuthSession> {
     return this.#signIn.run('otp', () =>
       otpSignIn(this.#config, this.#config.collection, otpId, code, options),
     )
   }
 
-  /** The collection's auth methods, typed, without PocketBase's legacy fields. */
+  /**
+   * The collection's auth methods, typed, without PocketBase's legacy fields.
+   *
+   * @throws {AuthError} `not_found` (unknown collection), `unexpected_response`, transport codes.
+   */
   async listAuthMethods(options?: { signal?: AbortSignal }): Promise<AuthMethods> {
     const methods = await fetchAuthMethods(this.#config, this.#config.collection, options?.signal)
     this.#signIn.rememberMfaDuration(methods.mfa.enabled ? methods.mfa.durationSeconds : undefined)
     return methods
   }
 
-  /** Starts an OAuth2 code + PKCE sign-in; the verifier stays in memory for 10 minutes, keyed by `state`. */
+  /**
+   * Starts an OAuth2 code + PKCE sign-in; the verifier stays in memory for 10 minutes, keyed by `state`.
+   *
+   * @throws {AuthError} `oauth2_failed` (provider not enabled), `config_invalid` (bad redirect URL), transport codes.
+   */
   startOAuth2(provider: string, options: StartOAuth2Options): Promise<StartOAuth2Result> {
     return startOAuth2(
       this.#config,
@@ -205,17 +233,42 @@ export class AuthClient {
     )
   }
 
-  /** Refreshes the token now (single-flight). Emits `tokenRefreshed`. */
+  /**
+   * Refreshes the token now (single-flight). Emits `tokenRefreshed`.
+   *
+   * @throws {AuthError} `not_authenticated`, `token_not_refreshable` (impersonation token, no request sent),
+   * `token_expired` (the server rejected the token; the session ends), `aborted` (the session changed
+   * meanwhile), `forbidden`, transport codes.
+   */
   authRefresh(options?: Omit<AuthCallOptions, 'mfaId'>): Promise<AuthSession> {
     return this.#keeper.refresh(options)
   }
 
-  /** A token good for at least the refresh skew, refreshing or signing in (with `credentials`) first if needed. */
+  /**
+   * A token good for at least the refresh skew, refreshing or signing in (with `credentials`) first if needed.
+   * Concurrent callers share one request. During an outage a still-valid token is returned without asking the
+   * server again until the backoff delay has passed.
+   *
+   * @throws {AuthError} `not_authenticated` (no session, no credentials), `token_expired` (expired or rejected),
+   * `refresh_failed` (expired and the refresh failed transiently; `cause` says why), and any sign-in code when
+   * signing in through `credentials`.
+   * @example
+   * ```ts
+   * const response = await fetch(`${url}/api/collections/posts/records`, {
+   *   headers: { Authorization: await auth.getToken() },
+   * })
+   * ```
+   */
   getToken(): Promise<string> {
     return this.#keeper.getToken()
   }
 
-  /** As a superuser, returns a child client signed in as `recordId` with a non-refreshable token. */
+  /**
+   * As a superuser, returns a child client signed in as `recordId` with a non-refreshable token.
+   *
+   * @throws {AuthError} `config_invalid` (empty id, negative or fractional `durationSeconds`; before any request),
+   * `forbidden` (not a superuser), `not_found` (unknown record), `token_expired`, transport codes.
+   */
   async impersonate(recordId: string, options?: ImpersonateOptions): Promise<AuthClient> {
     checkImpersonateInput(recordId, options)
     const collection = options?.collection ?? DEFAULTS.collection
