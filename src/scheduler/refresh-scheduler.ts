@@ -115,9 +115,13 @@ export class RefreshScheduler {
     if (TRANSIENT_CODES.has(error.code)) return this.#retry(error, () => this.#refreshNow())
     this.#announce(error, false)
     this.#deps.events.emit('error', error)
+    // Try once more at expiry; a token that has expired and cannot be refreshed ends the session.
     const session = state.current
-    if (session !== null && config.now() < session.expiresAt) {
+    if (session === null) return
+    if (config.now() < session.expiresAt) {
       this.#timer.arm(session.expiresAt - config.now(), () => this.#refreshNow())
+    } else {
+      state.end('expired')
     }
   }
 

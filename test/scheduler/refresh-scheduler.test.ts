@@ -319,6 +319,19 @@ describe('refresh failures', () => {
     expect(events.error).toMatchObject([{ code: 'forbidden' }])
     expect(auth.session).toBe(session)
   })
+
+  it('ends the session as expired when the refresh is still refused at expiry', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 60 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    pb.on(REFRESH, () => ({ status: 403, body: { data: {}, message: 'Forbidden.', status: 403 } }))
+    await vi.advanceTimersByTimeAsync(48_000)
+    expect(auth.session).not.toBeNull()
+    await vi.advanceTimersByTimeAsync(12_000)
+    expect(pb.count(REFRESH)).toBe(2)
+    expect(auth.session).toBeNull()
+    expect(events.signedOut).toEqual([{ reason: 'expired' }])
+    expect(vi.getTimerCount()).toBe(0)
+  })
 })
 
 describe('refresh races', () => {
