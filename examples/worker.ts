@@ -39,5 +39,5 @@ try {
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 } finally {
-  admin.dispose() // stops the refresh timer; without it the process would not exit
+  admin.dispose() // stops the refresh timer and drops listeners (the timer is unref'd: it never holds the process)
 }
