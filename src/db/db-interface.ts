@@ -120,13 +120,20 @@ export class DbCollection<T = RecordModel> {
     }
   }
 
-  async #checkAll(items: readonly unknown[], method: string, action: string): Promise<T[]> {
-    return Promise.all(items.map((item, index) => this.#check(item, method, action, index)))
+  /** Without a schema, records pass through synchronously (no promise per record on the hot path). */
+  #checkAll(items: readonly unknown[], method: string, action: string): T[] | Promise<T[]> {
+    if (this.#schema === undefined) return items as T[]
+    return Promise.all(items.map((item, index) => this.#validate(item, method, action, index)))
   }
 
-  async #check(record: unknown, method: string, action: string, index?: number): Promise<T> {
-    if (this.#schema === undefined) return record as T
-    const result = await this.#schema['~standard'].validate(record)
+  #check(record: unknown, method: string, action: string): T | Promise<T> {
+    return this.#schema === undefined ? (record as T) : this.#validate(record, method, action)
+  }
+
+  async #validate(record: unknown, method: string, action: string, index?: number): Promise<T> {
+    const schema = this.#schema
+    if (schema === undefined) return record as T
+    const result = await schema['~standard'].validate(record)
     if (result.issues === undefined) return result.value
     const first = result.issues[0]
     const where = `${method} /api/collections/${this.#name}/${action}`
