@@ -84,7 +84,16 @@ export class TokenKeeper {
   async #recover(error: unknown): Promise<string> {
     const { config, state } = this.#deps
     if (!isAuthError(error)) throw error
-    if (error.code === 'aborted') return this.getToken()
+    if (error.code === 'aborted') {
+      // The session changed while refreshing: a newer sign-in's token is fine; after logout() there is none,
+      // and signing in again through credentials would undo the logout.
+      if (state.current === null) {
+        throw new NotAuthenticatedError('getToken: signed out while the token was being refreshed', {
+          cause: error,
+        })
+      }
+      return this.getToken()
+    }
     if (error.code === 'token_expired') {
       if (this.canSignInUnattended) return (await this.signInWithCredentials()).token
       throw error
@@ -113,10 +122,18 @@ export class TokenKeeper {
   /**
    * Refreshes (or, for an impersonated child, renews) the current token; single-flight. A result that arrives
    * after the session changed is discarded (`AbortedError`). A 401 ends the session and throws
-   * `TokenExpiredError`.
+   * `TokenExpiredError`. A caller's `signal` only cancels that caller's wait, never the shared request (the
+   * refresh timer may be waiting on it too).
    */
   refresh(options?: { signal?: AbortSignal; fields?: string; expand?: string }): Promise<AuthSession> {
-    if (this.#refreshing !== undefined) return this.#refreshing
+    const { signal, ...query } = options ?? {}
+    if (signal?.aborted === true)
+      return Promise.reject(new AbortedError('authRefresh: aborted by the caller'))
+    const shared = this.#refreshing ?? this.#startRefresh(query)
+    return signal === undefined ? shared : abandonOnAbort(shared, signal)
+  }
+
+  #startRefresh(query: { fields?: string; expand?: string }): Promise<AuthSession> {
     const { config, state } = this.#deps
     const session = state.current
     if (session === null) return Promise.reject(new NotAuthenticatedError('authRefresh: there is no session'))
@@ -133,7 +150,7 @@ export class TokenKeeper {
       try {
         const received =
           session.refreshable || renew === undefined
-            ? await refreshRequest(config, session.collectionName, session.token, options)
+            ? await refreshRequest(config, session.collectionName, session.token, query)
             : await renew()
         if (state.version !== version) {
           throw new AbortedError('authRefresh: discarded, the session changed while the refresh was running')
@@ -157,15 +174,22 @@ export class TokenKeeper {
           state.end(config.now() >= session.expiresAt ? 'expired' : 'revoked')
         }
         throw error
-      } finally {
-        this.#refreshing = undefined
       }
     }
-    this.#refreshing = run()
-    return this.#refreshing
+    const promise: Promise<AuthSession> = Promise.resolve()
+      .then(run)
+      .finally(() => {
+        if (this.#refreshing === promise) this.#refreshing = undefined
+      })
+    this.#refreshing = promise
+    return promise
   }
 
-  /** Signs in through the `credentials` callback; single-flight. */
+  /**
+   * Signs in through the `credentials` callback; single-flight. A callback that throws (or rejects) with
+   * something other than an `AuthError` fails this attempt with `not_authenticated` (the error as `cause`); the
+   * next call asks the callback again.
+   */
   signInWithCredentials(): Promise<AuthSession> {
     if (this.#reSigningIn !== undefined) return this.#reSigningIn
     const credentials = this.#deps.config.credentials
@@ -175,35 +199,37 @@ export class TokenKeeper {
       )
     }
     const run = async (): Promise<AuthSession> => {
+      let given: unknown
       try {
-        const given: unknown = await credentials()
-        const { identity, password } = (given ?? {}) as Partial<PasswordCredentials>
-        if (
-          typeof identity !== 'string' ||
-          identity === '' ||
-          typeof password !== 'string' ||
-          password === ''
-        ) {
-          throw new ConfigError(
-            [
-              {
-                path: 'credentials',
-                message: 'must resolve to { identity, password } with non-empty strings',
-              },
-            ],
-            'Invalid credentials callback',
-          )
-        }
-        this.#deps.config.logger.info('signing in with credentials', {
-          collection: this.#deps.config.collection,
-        })
-        return await this.#deps.signInWithPassword({ identity, password })
-      } finally {
-        this.#reSigningIn = undefined
+        given = await credentials()
+      } catch (error) {
+        if (isAuthError(error)) throw error
+        throw new NotAuthenticatedError('the `credentials` callback failed; see `cause`', { cause: error })
       }
+      const { identity, password } = (given ?? {}) as Partial<PasswordCredentials>
+      if (
+        typeof identity !== 'string' ||
+        identity === '' ||
+        typeof password !== 'string' ||
+        password === ''
+      ) {
+        throw new ConfigError(
+          [{ path: 'credentials', message: 'must resolve to { identity, password } with non-empty strings' }],
+          'Invalid credentials callback',
+        )
+      }
+      this.#deps.config.logger.info('signing in with credentials', {
+        collection: this.#deps.config.collection,
+      })
+      return this.#deps.signInWithPassword({ identity, password })
     }
-    this.#reSigningIn = run()
-    return this.#reSigningIn
+    const promise: Promise<AuthSession> = Promise.resolve()
+      .then(run)
+      .finally(() => {
+        if (this.#reSigningIn === promise) this.#reSigningIn = undefined
+      })
+    this.#reSigningIn = promise
+    return promise
   }
 
   /**
@@ -216,4 +242,13 @@ export class TokenKeeper {
     if (!isAuthError(error) || error.code !== 'token_expired' || session?.token !== token) return
     state.end(config.now() >= session.expiresAt ? 'expired' : 'revoked')
   }
+}
+
+/** Lets one caller stop waiting for a shared promise when its signal aborts, without cancelling the promise. */
+function abandonOnAbort<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortedError('authRefresh: aborted by the caller'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }

@@ -107,7 +107,8 @@ export class RefreshScheduler {
     const { state, keeper, config } = this.#deps
     if (this.#stopped) return
     if (!isAuthError(error)) return this.#reportFatal(toError(error))
-    if (error.code === 'aborted') return
+    // The session changed while refreshing (that change re-armed the timer already); re-arming is idempotent.
+    if (error.code === 'aborted') return this.#arm()
     if (error.code === 'token_expired') {
       if (keeper.canSignInUnattended) return this.#signInAgain()
       return this.#announce(error, false)
@@ -127,7 +128,8 @@ export class RefreshScheduler {
 
   #signInAgain(): void {
     this.#deps.keeper.signInWithCredentials().catch((error: unknown) => {
-      if (this.#stopped) return
+      // A later sign-in or logout() superseded this one: nothing failed.
+      if (this.#stopped || (isAuthError(error) && error.code === 'aborted')) return
       if (isAuthError(error) && TRANSIENT_CODES.has(error.code)) {
         return this.#retry(error, () => this.#signInAgain())
       }

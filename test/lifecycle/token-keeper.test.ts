@@ -212,6 +212,60 @@ describe('getToken with a session', () => {
     expect(auth.session).toBeNull()
   })
 
+  it('does not sign in again through credentials after logout() races its refresh', async () => {
+    const credentials = vi.fn(() => ({ identity: 'admin@example.com', password: 'pw' }))
+    const { auth, pb, clock } = setup({ credentials })
+    await auth.getToken()
+    enterRefreshWindow(clock, auth)
+    const held = deferred<FakeReply>()
+    pb.on(REFRESH, () => held.promise)
+    const pending = auth.getToken()
+    await Promise.resolve()
+    auth.logout()
+    held.resolve(pb.authReply())
+    await expect(pending).rejects.toMatchObject({ code: 'not_authenticated' })
+    expect(auth.session).toBeNull()
+    expect(credentials).toHaveBeenCalledOnce()
+    expect(pb.count(PASSWORD)).toBe(1)
+  })
+
+  it('a credentials callback that throws synchronously fails one attempt, not the client', async () => {
+    let failNext = true
+    const credentials = vi.fn(() => {
+      if (failNext) {
+        failNext = false
+        throw new Error('vault temporarily down')
+      }
+      return { identity: 'admin@example.com', password: 'pw' }
+    })
+    const { auth, pb } = setup({ credentials })
+    const error = await auth.getToken().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'not_authenticated', cause: { message: 'vault temporarily down' } })
+    expect(await auth.getToken()).toBe(auth.session!.token)
+    expect(credentials).toHaveBeenCalledTimes(2)
+    expect(pb.count(PASSWORD)).toBe(1)
+  })
+
+  it("a caller's aborted signal stops only its own wait, not the shared refresh", async () => {
+    const { auth, pb, clock } = setup()
+    await signIn(auth)
+    const old = auth.session!.token
+    enterRefreshWindow(clock, auth)
+    const held = deferred<FakeReply>()
+    pb.on(REFRESH, () => held.promise)
+    const controller = new AbortController()
+    const mine = auth.authRefresh({ signal: controller.signal })
+    const other = auth.getToken()
+    await Promise.resolve()
+    controller.abort()
+    await expect(mine).rejects.toMatchObject({ code: 'aborted' })
+    held.resolve(pb.authReply())
+    const token = await other
+    expect(token).not.toBe(old)
+    expect(auth.session!.token).toBe(token)
+    expect(pb.count(REFRESH)).toBe(1)
+  })
+
   it('hands out the newer sign-in token when a sign-in races the refresh', async () => {
     const { auth, pb, clock } = setup()
     await signIn(auth)
