@@ -10,6 +10,7 @@ import { connectionSettings, type AuthClient } from '../client.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
 import { AuthedPocketBase } from './authed-pocketbase.js'
+import { fromPocketBaseError, isClientResponseError } from './pocketbase-errors.js'
 import { formatIssuePath, type StandardSchemaV1 } from './standard-schema.js'
 
 export type { ListResult, RecordModel } from 'pocketbase'
@@ -113,10 +114,18 @@ export class DbCollection<T = RecordModel> {
       return await call()
     } catch (error) {
       if (isAuthError(error)) throw error
-      throw new UnexpectedResponseError(
-        `${method} /api/collections/${this.#name}/${action}: the response has an unexpected shape`,
-        { cause: error },
-      )
+      const path = `/api/collections/${this.#name}/${action}`
+      // The SDK raises some answers itself (getFirstListItem's 404 when nothing matches): map them like any other.
+      if (isClientResponseError(error)) {
+        throw fromPocketBaseError(error, method, path, {
+          timedOut: false,
+          callerAborted: false,
+          timeoutMs: 0,
+        })
+      }
+      throw new UnexpectedResponseError(`${method} ${path}: the response has an unexpected shape`, {
+        cause: error,
+      })
     }
   }
 

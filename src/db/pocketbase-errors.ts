@@ -10,7 +10,8 @@ interface ClientResponseErrorLike {
   readonly originalError?: unknown
 }
 
-function isClientResponseError(value: unknown): value is ClientResponseErrorLike {
+/** Whether `value` looks like the `pocketbase` SDK's `ClientResponseError` (from any copy of the SDK). */
+export function isClientResponseError(value: unknown): value is ClientResponseErrorLike {
   return (
     typeof value === 'object' &&
     value !== null &&

@@ -90,6 +90,10 @@ describe.skipIf(bin === undefined)('db adapter against a real PocketBase', () =>
     ])
     expect(await posts.getOne(created.id)).toMatchObject({ id: created.id, title: 'first' })
     expect(await posts.getFirstListItem('title = "second"')).toMatchObject({ title: 'second' })
+    await expect(posts.getFirstListItem('title = "nothing like this"')).rejects.toMatchObject({
+      code: 'not_found',
+      status: 404,
+    })
 
     const updated = await posts.update(created.id, { title: 'renamed' })
     expect(updated.title).toBe('renamed')
