@@ -200,8 +200,9 @@ export class AuthClient {
     callback: string | URL | OAuth2Callback,
     options?: OAuth2SignInOptions,
   ): Promise<OAuth2AuthSession> {
-    // Parsed inside the sign-in, so a bad callback URL rejects the promise instead of throwing synchronously.
-    return this.#signIn.runOAuth2(async () =>
+    // Parsed inside the sign-in, so a bad callback URL rejects the promise instead of throwing synchronously,
+    // and before the sign-in starts, so it does not supersede one in flight.
+    return this.#signIn.runOAuth2(() =>
       completeOAuth2(
         this.#config,
         this.#config.collection,

@@ -35,22 +35,35 @@ export class SignInRunner {
     this.#mfaDurationSeconds = seconds
   }
 
-  /** Runs a password or OTP sign-in. */
+  /**
+   * Runs a sign-in. `request` checks its arguments synchronously before it sends anything, so a call with bad
+   * arguments fails without superseding a sign-in that is already in flight.
+   */
   async run(factor: FirstFactor, request: () => Promise<ReceivedAuth>): Promise<AuthSession> {
     const { state } = this.#deps
-    const intent = state.beginSignIn()
-    let received: ReceivedAuth
+    let pending: Promise<ReceivedAuth>
     try {
-      received = await request()
+      pending = request()
     } catch (error) {
-      if (error instanceof MfaRequiredError) throw await this.#mfaRequired(error, factor)
       this.#logFailure(factor, error)
       throw error
     }
-    const session = buildSession(received)
-    if (!state.isLatestSignIn(intent)) {
-      throw new AbortedError(`${factor} sign-in discarded: a later sign-in or logout() superseded it`)
+    const intent = state.beginSignIn()
+    let received: ReceivedAuth
+    try {
+      received = await pending
+    } catch (error) {
+      if (error instanceof MfaRequiredError) {
+        // No mfaRequired event for an attempt that a later sign-in or logout() replaced.
+        throw state.isLatestSignIn(intent)
+          ? await this.#mfaRequired(error, factor)
+          : superseded(factor, error)
+      }
+      this.#logFailure(factor, error)
+      throw error
     }
+    if (!state.isLatestSignIn(intent)) throw superseded(factor)
+    const session = buildSession(received)
     state.apply(session, 'signedIn')
     return session
   }
@@ -58,11 +71,12 @@ export class SignInRunner {
   /** Runs an OAuth2 sign-in; resolves with the session plus the provider `meta` (never stored). */
   async runOAuth2(request: () => Promise<ReceivedAuth>): Promise<OAuth2AuthSession> {
     let meta: unknown
-    const session = await this.run('oauth2', async () => {
-      const received = await request()
-      meta = received.body.meta
-      return received
-    })
+    const session = await this.run('oauth2', () =>
+      request().then((received) => {
+        meta = received.body.meta
+        return received
+      }),
+    )
     return Object.freeze({ ...session, meta: readOAuth2Meta(meta) })
   }
 
@@ -97,4 +111,12 @@ export class SignInRunner {
       code,
     })
   }
+}
+
+/** The error of a sign-in that a later sign-in or `logout()` replaced while it ran. */
+function superseded(factor: FirstFactor, cause?: unknown): AbortedError {
+  return new AbortedError(
+    `${factor} sign-in discarded: a later sign-in or logout() superseded it`,
+    cause === undefined ? {} : { cause },
+  )
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAuthClient, createDbInterface, isAuthError } from '../../src/index.js'
 import type { AuthClient, AuthEventName } from '../../src/index.js'
 import { createFakeFetch, deferred, json, noContent, signInBody, type Deferred } from './fake-fetch.js'
+import { makeAuthResponse } from '../helpers/factories.js'
 
 const URL_BASE = 'http://pb.test'
 const EVENTS: readonly AuthEventName[] = [
@@ -385,5 +386,27 @@ describe('listeners that throw or call back into the client', () => {
     expect(isAuthError(outcome?.error) && outcome.error.code).toBe('not_authenticated')
     expect(auth.session).toBeNull()
     expect(vi.getTimerCount()).toBe(0)
+  })
+})
+
+describe('sign-in arguments are checked before the sign-in starts', () => {
+  it('a call with blank arguments does not supersede a sign-in in flight', async () => {
+    let release: (() => void) | undefined
+    const body = JSON.stringify(makeAuthResponse())
+    const auth = createAuthClient({
+      url: 'http://pb.test',
+      autoRefresh: false,
+      fetch: () =>
+        new Promise<Response>((resolve) => {
+          release = () => resolve(new Response(body, { status: 200 }))
+        }),
+    })
+    const first = auth.authWithPassword('alice@example.com', 'pw')
+    await expect(auth.authWithPassword('', '')).rejects.toMatchObject({ code: 'config_invalid' })
+    await vi.waitFor(() => expect(release).toBeDefined())
+    release!()
+    await expect(first).resolves.toMatchObject({ recordId: 'record1234567ab' })
+    expect(auth.session).not.toBeNull()
+    auth.dispose()
   })
 })
