@@ -5,6 +5,8 @@ import {
   type AuthClientOptions,
   type ResolvedConfig,
 } from './config.js'
+import { isAuthError } from './errors/auth-error.js'
+import { NotAuthenticatedError } from './errors/session-errors.js'
 import { AuthEventEmitter, type AuthEventListener, type AuthEventName } from './events.js'
 import * as account from './flows/account.js'
 import { fetchAuthMethods, type AuthMethods } from './flows/auth-methods.js'
@@ -289,7 +291,7 @@ export class AuthClient {
     const received = await request(signal)
     return new AuthClient(childOptions(this.#config, collection), {
       session: buildSession(received),
-      renew: options?.renew === true ? () => request() : undefined,
+      renew: options?.renew === true ? () => request().catch(parentRejected) : undefined,
     })
   }
 
@@ -409,4 +411,15 @@ export class AuthClient {
  */
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   return new AuthClient(options)
+}
+
+/**
+ * For a child's renewal: the parent's token being rejected says nothing about the child's own token, so it must
+ * not end the child's session as revoked; the child keeps its token until it expires.
+ */
+function parentRejected(error: unknown): never {
+  if (isAuthError(error) && error.code === 'token_expired') {
+    throw new NotAuthenticatedError('impersonate: the parent session ended; cannot renew', { cause: error })
+  }
+  throw error
 }

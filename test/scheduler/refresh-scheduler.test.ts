@@ -489,4 +489,28 @@ describe('non-refreshable tokens', () => {
     await vi.advanceTimersByTimeAsync(80_000)
     expect(pb.count('POST /api/collections/_superusers/auth-refresh')).toBe(1)
   })
+  it("of a renewing child: the parent's token being rejected does not end the child's valid session", async () => {
+    const { auth, pb } = setup(
+      { tokenSeconds: 100, collectionName: '_superusers' },
+      { collection: '_superusers' },
+    )
+    await auth.authWithPassword('admin@example.com', 'pw')
+    const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
+    const IMPERSONATE = 'POST /api/collections/users/impersonate/record1234567ab'
+    pb.on(IMPERSONATE, () => child.authReply())
+    const impersonated = await auth.impersonate('record1234567ab', { durationSeconds: 10, renew: true })
+    clients.push(impersonated)
+    const session = impersonated.session
+    const childSignedOut: AuthEvents['signedOut'][] = []
+    impersonated.on('signedOut', (e) => childSignedOut.push(e))
+    pb.on(IMPERSONATE, () => ({ status: 401, body: PB_BODIES.requiresAuth }))
+
+    await vi.advanceTimersByTimeAsync(8_500)
+    expect(pb.count(IMPERSONATE)).toBe(2)
+    expect(auth.session).toBeNull() // the parent's token was rejected: the parent's session ended
+    expect(impersonated.session).toBe(session) // the child's own token is still valid
+    expect(childSignedOut).toEqual([])
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(childSignedOut).toEqual([{ reason: 'expired' }])
+  })
 })
