@@ -4,7 +4,7 @@ import type { AuthClient } from '../client.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { ConfigError } from '../errors/config-error.js'
 import { OAuth2StateInvalidError } from '../errors/oauth2.js'
-import { AbortedError, TimeoutError } from '../errors/transport.js'
+import { AbortedError, NetworkError, TimeoutError } from '../errors/transport.js'
 import type { OAuth2SignInOptions } from '../flows/oauth2.js'
 import type { OAuth2AuthSession } from '../flows/oauth2-meta.js'
 
@@ -55,7 +55,16 @@ export async function authWithOAuth2Loopback(
   const withSignal = signal === undefined ? {} : { signal }
   const server = createServer()
   await new Promise<void>((resolveListen, rejectListen) => {
-    server.once('error', rejectListen)
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      rejectListen(
+        new NetworkError(
+          `authWithOAuth2Loopback: cannot listen on 127.0.0.1:${port} (${error.code ?? 'error'})`,
+          {
+            cause: error,
+          },
+        ),
+      ),
+    )
     server.listen(port, '127.0.0.1', () => resolveListen())
   })
   try {

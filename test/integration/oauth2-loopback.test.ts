@@ -254,4 +254,22 @@ describe.skipIf(bin === undefined)('authWithOAuth2Loopback against a real Pocket
     expect(error).toBeInstanceOf(OAuth2FailedError)
     expect(openCalls).toBe(0)
   })
+
+  it('a port already in use rejects with a typed network error naming the port', async () => {
+    const { createServer } = await import('node:net')
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const port = (blocker.address() as { port: number }).port
+    try {
+      let openCalls = 0
+      const { error } = await settle(
+        authWithOAuth2Loopback(client(), 'oidc', { openUrl: () => void openCalls++, port }),
+      )
+      expect(error).toMatchObject({ code: 'network' })
+      expect((error as Error).message).toContain(`127.0.0.1:${port}`)
+      expect(openCalls).toBe(0)
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve))
+    }
+  })
 })
