@@ -85,7 +85,10 @@ export async function pocketBaseRequest(
     const parsed = parseBody(text)
     const body = parsed === INVALID_JSON ? undefined : parsed
     const exchange: FailedExchange = { ...exchangeBase, status: response.status, body }
-    if (parsed === INVALID_JSON && response.status < 500) {
+    // A non-JSON error page (from a proxy, say) still means what its status says for 403, 404, 429 and 5xx.
+    // A non-JSON 400 or 401 is not PocketBase speaking: reading it as bad credentials or a rejected token (which
+    // ends the session) would be wrong, so it is an unexpected response.
+    if (parsed === INVALID_JSON && response.status < 500 && !STATUS_ONLY.has(response.status)) {
       throw new UnexpectedResponseError(
         `${where}: the response body (status ${response.status}) is not valid JSON`,
         {
@@ -138,6 +141,9 @@ async function readBody(response: Response, signal: AbortSignal): Promise<string
 }
 
 const INVALID_JSON = Symbol('invalid JSON')
+
+/** Statuses whose meaning does not depend on the body. */
+const STATUS_ONLY: ReadonlySet<number> = new Set([403, 404, 429])
 
 /**
  * Parses a body as JSON. The SyntaxError is dropped on purpose: V8 quotes the input in its message, and a

@@ -167,6 +167,19 @@ describe('server failures', () => {
     server.use(http.post(PASSWORD_URL, () => new HttpResponse('<html>Bad Request</html>', { status: 400 })))
     expect(await rejectionOf(signIn(client()))).toBeInstanceOf(UnexpectedResponseError)
   })
+
+  it.each([
+    [403, 'forbidden'],
+    [404, 'not_found'],
+    [429, 'rate_limited'],
+    [401, 'unexpected_response'],
+  ])(
+    'a %i HTML page from a proxy → %s (the status decides where it is unambiguous)',
+    async (status, code) => {
+      server.use(http.post(PASSWORD_URL, () => new HttpResponse('<html>proxy</html>', { status })))
+      expect(await rejectionOf(signIn(client()))).toMatchObject({ code, status })
+    },
+  )
 })
 
 describe('unreadable 200 responses', () => {
