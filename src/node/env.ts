@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse } from 'dotenv'
 import * as z from 'zod/mini'
+import { MAX_TIMER_DELAY_MS } from '../config.js'
 import { ConfigError, type ConfigIssue } from '../errors/config-error.js'
 import { LOG_LEVELS, type LogLevel } from './console-logger.js'
 
@@ -49,14 +50,17 @@ export interface PocketBaseEnv {
 const blankToUndefined = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value
 const optionalText = z.optional(z.pipe(z.transform(blankToUndefined), z.optional(z.string())))
-const wholeNumber = (min: number) =>
+const wholeNumber = (min: number, max: number) =>
   z.optional(
     z.pipe(
       z.transform(blankToUndefined),
       z.optional(
         z.pipe(
           z.string().check(z.regex(/^\d+$/, `must be a whole number, ${min} or more`)),
-          z.pipe(z.transform(Number), z.number().check(z.gte(min, `must be ${min} or more`))),
+          z.pipe(
+            z.transform(Number),
+            z.number().check(z.gte(min, `must be ${min} or more`), z.lte(max, `must be ${max} or less`)),
+          ),
         ),
       ),
     ),
@@ -66,11 +70,12 @@ const envSchema = z.object({
   POCKETBASE_URL: z.string().check(
     z.refine((value) => {
       try {
-        return /^https?:$/.test(new URL(value).protocol)
+        const url = new URL(value)
+        return /^https?:$/.test(url.protocol) && url.search === '' && url.hash === ''
       } catch {
         return false
       }
-    }, 'must be an http(s) URL, e.g. http://127.0.0.1:8090'),
+    }, 'must be an http(s) URL without query or fragment, e.g. http://127.0.0.1:8090'),
   ),
   POCKETBASE_AUTH_COLLECTION: optionalText,
   POCKETBASE_SUPERUSER_EMAIL: z.optional(
@@ -80,8 +85,8 @@ const envSchema = z.object({
     ),
   ),
   POCKETBASE_SUPERUSER_PASSWORD: optionalText,
-  POCKETBASE_TIMEOUT_MS: wholeNumber(1),
-  POCKETBASE_REFRESH_SKEW_SECONDS: wholeNumber(0),
+  POCKETBASE_TIMEOUT_MS: wholeNumber(1, MAX_TIMER_DELAY_MS),
+  POCKETBASE_REFRESH_SKEW_SECONDS: wholeNumber(0, Math.floor(MAX_TIMER_DELAY_MS / 1000)),
   POCKETBASE_LOG_LEVEL: z.optional(
     z.pipe(
       z.transform(blankToUndefined),
@@ -129,9 +134,11 @@ function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
  * ```
  */
 export function loadEnv(options: LoadEnvOptions = {}): PocketBaseEnv {
-  const values = { ...readDotenvFile(options.path), ...pick(options.env ?? process.env) }
+  const file = readDotenvFile(options.path)
+  const values = { ...file.values, ...pick(options.env ?? process.env) }
   const parsed = envSchema.safeParse(values)
   const issues = [
+    ...file.issues,
     ...(parsed.success ? [] : toConfigIssues(parsed.error.issues)),
     ...superuserPairIssues(values),
   ]
@@ -165,14 +172,10 @@ function pick(source: Readonly<Record<string, string | undefined>>): Record<stri
   return result
 }
 
-function readDotenvFile(path: string | undefined): Record<string, string> {
+/** Reads the dotenv file; a missing explicit file is an issue reported with the variables' issues. */
+function readDotenvFile(path: string | undefined): { values: Record<string, string>; issues: ConfigIssue[] } {
   const file = resolve(path ?? '.env')
-  if (!existsSync(file)) {
-    if (path === undefined) return {}
-    throw new ConfigError(
-      [{ path: 'path', message: `dotenv file not found: ${file}` }],
-      'Invalid loadEnv options',
-    )
-  }
-  return pick(parse(readFileSync(file)))
+  if (existsSync(file)) return { values: pick(parse(readFileSync(file))), issues: [] }
+  if (path === undefined) return { values: {}, issues: [] }
+  return { values: {}, issues: [{ path: 'path', message: `dotenv file not found: ${file}` }] }
 }

@@ -121,6 +121,30 @@ describe('loadEnv', () => {
     expect(error.issues).toEqual([{ path: 'path', message: expect.stringContaining('not found') }])
   })
 
+  it('lists a missing explicit dotenv path together with the bad variables', () => {
+    const missing = path.join(dir, 'nope.env')
+    const error = configErrorOf(() => loadEnv({ path: missing, env: { POCKETBASE_TIMEOUT_MS: 'abc' } }))
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(
+      ['POCKETBASE_TIMEOUT_MS', 'POCKETBASE_URL', 'path'].sort(),
+    )
+  })
+
+  it('applies the client rules to the variables, so a bad value is named by its variable', () => {
+    const error = configErrorOf(() =>
+      loadEnv({
+        env: {
+          POCKETBASE_URL: 'http://127.0.0.1:8090/?token=abc',
+          POCKETBASE_TIMEOUT_MS: String(2 ** 31),
+          POCKETBASE_REFRESH_SKEW_SECONDS: '99999999999',
+        },
+      }),
+    )
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(
+      ['POCKETBASE_REFRESH_SKEW_SECONDS', 'POCKETBASE_TIMEOUT_MS', 'POCKETBASE_URL'].sort(),
+    )
+    expect(error.message).not.toContain('token=abc')
+  })
+
   it('requires POCKETBASE_URL', () => {
     const error = configErrorOf(() => loadEnv({ env: {} }))
     expect(error.issues.map((issue) => issue.path)).toEqual(['POCKETBASE_URL'])
