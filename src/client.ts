@@ -197,6 +197,10 @@ export class AuthClient {
   /**
    * Finishes an OAuth2 sign-in from the callback URL or its `{ state, code }`. Emits `signedIn`.
    * Resolves with the session plus the provider's `meta` (returned here only, never stored).
+   *
+   * @throws {AuthError} `oauth2_state_invalid` (unknown, expired or reused state), `oauth2_failed` (the provider
+   * refused, e.g. `providerError: 'access_denied'`, or the exchange failed), `validation_failed`, `mfa_required`,
+   * `forbidden`, transport codes.
    */
   completeOAuth2(
     callback: string | URL | OAuth2Callback,
@@ -215,7 +219,13 @@ export class AuthClient {
     )
   }
 
-  /** Low level: exchanges an OAuth2 code you obtained yourself. Emits `signedIn`. */
+  /**
+   * Low level: exchanges an OAuth2 code you obtained yourself (with its PKCE verifier and redirect URL).
+   * Emits `signedIn`. Sends the current token only with `{ link: true }`.
+   *
+   * @throws {AuthError} `oauth2_failed` (code rejected or reused), `validation_failed` (unknown provider,
+   * `createData` rejected), `mfa_required`, `forbidden` (OAuth2 disabled), `config_invalid`, transport codes.
+   */
   authWithOAuth2Code(
     provider: string,
     code: string,
@@ -295,7 +305,15 @@ export class AuthClient {
     })
   }
 
-  /** Ends the session locally: clears memory, stops timers, emits `signedOut`. PocketBase has no server logout. */
+  /**
+   * Ends the session locally: clears memory, stops timers, emits `signedOut`. PocketBase has no server logout:
+   * a copied token stays valid until it expires. A sign-in or refresh still in flight is discarded.
+   *
+   * @example
+   * ```ts
+   * auth.logout()
+   * ```
+   */
   logout(): void {
     this.#state.supersedeSignIns()
     this.#oauth2States.clear()
@@ -304,22 +322,39 @@ export class AuthClient {
     this.#scheduler.reschedule()
   }
 
-  /** Mails a verification link to `email`. */
+  /**
+   * Mails a verification link to `email`; resolves the same way for unknown or already verified emails.
+   *
+   * @throws {AuthError} `validation_failed`, `config_invalid` (not an email address), transport codes.
+   */
   requestVerification(email: string, options?: account.AccountCallOptions): Promise<void> {
     return account.requestVerification(this.#config, this.#config.collection, email, options)
   }
 
-  /** Confirms an email address with the token from the verification mail. */
+  /**
+   * Confirms an email address with the token from the verification mail.
+   *
+   * @throws {AuthError} `validation_failed` (`fieldErrors.token`: invalid or expired), transport codes.
+   */
   confirmVerification(token: string, options?: account.AccountCallOptions): Promise<void> {
     return account.confirmVerification(this.#config, this.#config.collection, token, options)
   }
 
-  /** Mails a password-reset link to `email`. */
+  /**
+   * Mails a password-reset link to `email`; resolves the same way for unknown emails.
+   *
+   * @throws {AuthError} `validation_failed`, `config_invalid` (not an email address), transport codes.
+   */
   requestPasswordReset(email: string, options?: account.AccountCallOptions): Promise<void> {
     return account.requestPasswordReset(this.#config, this.#config.collection, email, options)
   }
 
-  /** Sets a new password with the token from the reset mail. Existing sessions of that record stop working. */
+  /**
+   * Sets a new password with the token from the reset mail. Existing sessions of that record stop working: a
+   * client holding one ends it (`signedOut`, reason `revoked`) the next time the server rejects it.
+   *
+   * @throws {AuthError} `validation_failed` (`token`, `password`, `passwordConfirm`), transport codes.
+   */
   confirmPasswordReset(
     token: string,
     password: string,
@@ -334,7 +369,12 @@ export class AuthClient {
     )
   }
 
-  /** Mails a confirmation link to `newEmail` for the signed-in record. */
+  /**
+   * Mails a confirmation link to `newEmail` for the signed-in record.
+   *
+   * @throws {AuthError} `not_authenticated` (no session), `validation_failed` (`fieldErrors.newEmail`: taken or
+   * invalid), `token_expired`, `config_invalid`, transport codes.
+   */
   async requestEmailChange(newEmail: string, options?: account.AccountCallOptions): Promise<void> {
     account.checkEmailChangeInput(newEmail)
     const token = await this.getToken()
@@ -347,17 +387,39 @@ export class AuthClient {
     }
   }
 
-  /** Changes the email with the token from the confirmation mail and the current password. */
+  /**
+   * Changes the email with the token from the confirmation mail and the current password. Existing sessions of
+   * that record stop working.
+   *
+   * @throws {AuthError} `validation_failed` (`token`, `password`), transport codes.
+   */
   confirmEmailChange(token: string, password: string, options?: account.AccountCallOptions): Promise<void> {
     return account.confirmEmailChange(this.#config, this.#config.collection, { token, password }, options)
   }
 
-  /** Subscribes to an event; returns the unsubscribe function. A throwing listener never breaks the client. */
+  /**
+   * Subscribes to an event; returns the unsubscribe function. Listeners are called synchronously and never
+   * awaited; a throwing listener never breaks the client (it becomes an `error` event).
+   *
+   * @example
+   * ```ts
+   * const off = auth.on('signedOut', ({ reason }) => console.log('signed out:', reason))
+   * off()
+   * ```
+   */
   on<K extends AuthEventName>(event: K, listener: AuthEventListener<K>): () => void {
     return this.#events.on(event, listener)
   }
 
-  /** Stops every timer and listener this client owns. Idempotent; the session stays readable. */
+  /**
+   * Stops every timer and listener this client owns. Idempotent; the session stays readable, and calls still
+   * work (refreshing on demand), but nothing runs in the background any more.
+   *
+   * @example
+   * ```ts
+   * auth.dispose()
+   * ```
+   */
   dispose(): void {
     if (this.#disposed) return
     this.#disposed = true
