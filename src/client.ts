@@ -433,22 +433,6 @@ export class AuthClient {
     this.dispose()
   }
 
-  /** Never reveals the token when logged or serialised. */
-  toJSON(): Record<string, unknown> {
-    const session = this.#state.current
-    return {
-      collection: this.#config.collection,
-      session:
-        session === null
-          ? null
-          : {
-              recordId: session.recordId,
-              collectionName: session.collectionName,
-              expiresAt: session.expiresAt,
-            },
-    }
-  }
-
   #withLink(options: OAuth2SignInOptions | undefined): OAuth2SignInOptions & { token?: string } {
     const token = options?.link === true ? this.#state.current?.token : undefined
     return { ...options, ...(token === undefined ? {} : { token }) }

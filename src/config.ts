@@ -180,17 +180,12 @@ function checkClock(now: () => number): void {
   }
 }
 
-/** Options for a child client (impersonation) that shares this client's connection settings and clock. */
+/**
+ * Options for a child client (impersonation) that shares this client's connection settings and clock, but not
+ * its `credentials` (a child never signs in by itself).
+ */
 export function childOptions(config: ResolvedConfig, collection: string): AuthClientOptions {
-  return {
-    url: config.url,
-    collection,
-    autoRefresh: config.autoRefresh,
-    refreshSkewSeconds: config.refreshSkewSeconds,
-    timeoutMs: config.timeoutMs,
-    now: config.now,
-    logger: config.logger,
-    ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
-    ...(config.userAgent === undefined ? {} : { userAgent: config.userAgent }),
-  }
+  const { credentials, ...shared } = config
+  void credentials
+  return { ...shared, collection } as AuthClientOptions
 }

@@ -9,6 +9,7 @@ import type {
 import { connectionSettings, type AuthClient } from '../client.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
+import { isObject } from '../narrow.js'
 import { AuthedPocketBase } from './authed-pocketbase.js'
 import { fromPocketBaseError, isClientResponseError } from './pocketbase-errors.js'
 import { formatIssuePath, type StandardSchemaV1 } from './standard-schema.js'
@@ -45,31 +46,17 @@ export class DbCollection<T = RecordModel> {
 
   /** One page of records. @throws {AuthError} e.g. `token_expired`, `forbidden`, `unexpected_response` */
   async getList(page = 1, perPage = 30, options?: RecordListOptions): Promise<ListResult<T>> {
-    const result: unknown = await this.#read('GET', 'records', () =>
+    const list = await this.#read('GET', 'records', () =>
       this.#service.getList<unknown>(page, perPage, options),
     )
-    if (
-      typeof result !== 'object' ||
-      result === null ||
-      !Array.isArray((result as ListResult<unknown>).items)
-    ) {
-      throw new UnexpectedResponseError(
-        `GET /api/collections/${this.#name}/records: the response is not a list`,
-      )
-    }
-    const list = result as ListResult<unknown>
-    return { ...list, items: await this.#checkAll(list.items, 'GET', 'records') }
+    return { ...list, items: await this.#checkAll(isObject(list) ? list.items : undefined) }
   }
 
   /** Every record matching the options (fetched in batches). */
   async getFullList(options?: RecordFullListOptions): Promise<T[]> {
-    const items = await this.#read('GET', 'records', () => this.#service.getFullList<unknown>(options))
-    if (!Array.isArray(items)) {
-      throw new UnexpectedResponseError(
-        `GET /api/collections/${this.#name}/records: the response is not a list`,
-      )
-    }
-    return this.#checkAll(items, 'GET', 'records')
+    return this.#checkAll(
+      await this.#read('GET', 'records', () => this.#service.getFullList<unknown>(options)),
+    )
   }
 
   /** One record by id. @throws {NotFoundError} `not_found` */
@@ -129,10 +116,15 @@ export class DbCollection<T = RecordModel> {
     }
   }
 
-  /** Without a schema, records pass through synchronously (no promise per record on the hot path). */
-  #checkAll(items: readonly unknown[], method: string, action: string): T[] | Promise<T[]> {
+  /** Checks that a list answer is an array; without a schema, records pass through (no promise per record). */
+  #checkAll(items: unknown): T[] | Promise<T[]> {
+    if (!Array.isArray(items)) {
+      throw new UnexpectedResponseError(
+        `GET /api/collections/${this.#name}/records: the response is not a list`,
+      )
+    }
     if (this.#schema === undefined) return items as T[]
-    return Promise.all(items.map((item, index) => this.#validate(item, method, action, index)))
+    return Promise.all(items.map((item, index) => this.#validate(item, 'GET', 'records', index)))
   }
 
   #check(record: unknown, method: string, action: string): T | Promise<T> {

@@ -51,15 +51,9 @@ function readProvider(value: unknown): OAuth2ProviderInfo | undefined {
   if (!PROVIDER_STRINGS.every((key) => typeof value[key] === 'string')) return undefined
   const displayName = value.displayName
   if (displayName !== undefined && typeof displayName !== 'string') return undefined
-  return {
-    name: value.name,
-    displayName: displayName ?? value.name,
-    state: stringAt(value, 'state'),
-    authURL: stringAt(value, 'authURL'),
-    codeVerifier: stringAt(value, 'codeVerifier'),
-    codeChallenge: stringAt(value, 'codeChallenge'),
-    codeChallengeMethod: stringAt(value, 'codeChallengeMethod'),
-  }
+  const info: Record<string, string> = { name: value.name, displayName: displayName ?? value.name }
+  for (const key of PROVIDER_STRINGS) info[key] = stringAt(value, key)
+  return info as unknown as OAuth2ProviderInfo
 }
 
 /** Checks an auth-methods body and drops PocketBase's legacy fields; `undefined` when the shape is wrong. */

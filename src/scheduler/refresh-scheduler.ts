@@ -42,11 +42,6 @@ export class RefreshScheduler {
     this.#deps = deps
   }
 
-  /** Whether a timer is armed (for tests and diagnostics). */
-  get isArmed(): boolean {
-    return this.#timer.isArmed
-  }
-
   /** Re-arms for the current session (or disarms when there is none). Called on every session change. */
   reschedule(): void {
     this.#attempt = 0

@@ -5,7 +5,13 @@ import { join } from 'node:path'
 import { inspect } from 'node:util'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AuthClient, ConfigError, createAuthClient, isAuthError } from '../../src/index.js'
+import {
+  AuthClient,
+  ConfigError,
+  createAuthClient,
+  createMemoryTokenStore,
+  isAuthError,
+} from '../../src/index.js'
 import { ENV_VARIABLES, createAuthClientFromEnv, loadEnv } from '../../src/node/index.js'
 import { createFakeFetch, json, signInBody } from './fake-fetch.js'
 
@@ -57,7 +63,11 @@ const optionsArbitrary = fc.oneof(
         now: fc.oneof(fc.constant(Date.now), junk),
         logger: fc.oneof(fc.constant(logger), fc.record({ debug: junk, info: junk }), junk),
         userAgent: fc.oneof(fc.string(), junk),
-        store: fc.oneof(fc.constant({ get: () => null, set: () => undefined, clear: () => undefined }), junk),
+        // A working store (a fresh one per run): a store that drops the session cannot give a signed-in client.
+        store: fc.oneof(
+          fc.constant(null).map(() => createMemoryTokenStore()),
+          junk,
+        ),
         extra: junk,
       },
       { requiredKeys: [] },
