@@ -2,7 +2,15 @@ export { AuthClient, createAuthClient } from './client.js'
 export type { AuthClientOptions } from './config.js'
 export { DEFAULTS } from './config.js'
 export { createDbInterface, DbInterface, DbCollection } from './db/db-interface.js'
-export type { DbCollectionOptions, DbInterfaceOptions, ListResult, RecordModel } from './db/db-interface.js'
+export type {
+  DbCollectionOptions,
+  DbInterfaceOptions,
+  ListResult,
+  RecordBody,
+  RecordModel,
+} from './db/db-interface.js'
+export type { AuthedPocketBase } from './db/authed-pocketbase.js'
+export type { SchemaIssue, StandardSchemaV1 } from './db/standard-schema.js'
 export { AuthError, isAuthError } from './errors/auth-error.js'
 export type { AuthErrorOptions, FailedExchange } from './errors/auth-error.js'
 export type { AnyAuthError } from './errors/any-auth-error.js'
