@@ -27,7 +27,8 @@ export function readAuthTokenClaims(token: string): AuthTokenClaims | undefined 
   }
   const { id, collectionId, exp, type, refreshable } = claims
   if (!isNonEmptyString(id) || !isNonEmptyString(collectionId) || type !== 'auth') return undefined
-  if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= 0) return undefined
+  // exp in seconds must give a valid Date in milliseconds (at most 8.64e15 ms).
+  if (typeof exp !== 'number' || !(exp > 0 && exp <= 8_640_000_000_000)) return undefined
   if (refreshable !== undefined && typeof refreshable !== 'boolean') return undefined
   return { id, collectionId, exp, refreshable: refreshable ?? true }
 }

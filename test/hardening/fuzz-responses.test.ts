@@ -182,7 +182,7 @@ function expectSession(value: unknown): void {
   const session = value as AuthSession
   expect(typeof session.token).toBe('string')
   expect(typeof session.recordId).toBe('string')
-  expect(Number.isNaN(session.expiresAt)).toBe(false)
+  expect(Number.isFinite(session.expiresAt)).toBe(true)
 }
 const expectVoid = (value: unknown): void => expect(value).toBeUndefined()
 const users = (action: string): string => `/api/collections/users/${action}`
@@ -398,6 +398,8 @@ describe('arbitrary tokens in auth responses', () => {
         }
         expect(session.recordId).toBe(payload.id)
         expect(session.refreshable).toBe(payload.refreshable !== false)
+        // expiresAt comes from exp (corrected by at most the Date header's one-second resolution).
+        expect(Math.abs(session.expiresAt - payload.exp * 1000)).toBeLessThan(2_000)
         expect(isAuthError(session)).toBe(false)
       }),
       RUNS,

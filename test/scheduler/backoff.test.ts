@@ -37,6 +37,14 @@ describe('backoffDelayMs', () => {
     expect(backoffDelayMs(-3, () => 0)).toBe(RETRY_POLICY.baseMs)
   })
 
+  it('is the documented policy: 1 s, doubling, at most 30 s, randomised down to 50%', () => {
+    // Pinned: the README documents these numbers; a retry that no longer backs off must fail here.
+    expect(RETRY_POLICY).toEqual({ baseMs: 1_000, factor: 2, maxMs: 30_000, jitter: 0.5 })
+    expect([0, 1, 2, 4, 5].map((attempt) => backoffDelayMs(attempt, () => 0.5))).toEqual([
+      750, 1_500, 3_000, 12_000, 22_500,
+    ])
+  })
+
   it('is a frozen, bounded policy', () => {
     expect(Object.isFrozen(RETRY_POLICY)).toBe(true)
     expect(RETRY_POLICY.maxMs).toBeGreaterThanOrEqual(RETRY_POLICY.baseMs)
