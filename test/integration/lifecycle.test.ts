@@ -146,13 +146,17 @@ describe.skipIf(bin === undefined)('token lifecycle against a real PocketBase', 
         now: () => Date.now() + clock.offsetMs,
       })
       clients.push(admin)
-      const before = await admin.getToken()
+      const signedOut: unknown[] = []
+      admin.on('signedOut', (event) => signedOut.push(event))
+      await admin.getToken()
+      const sessionBefore = admin.session
       clock.offsetMs = 3_600_000
       expect(admin.isAuthenticated).toBe(false)
       const token = await admin.getToken()
       expect(token).toBe(admin.session!.token)
+      expect(admin.session).not.toBe(sessionBefore) // renewed by the refresh, not kept
       expect(admin.isAuthenticated).toBe(true)
-      expect(before).toBeTruthy()
+      expect(signedOut).toEqual([])
       expect(proxy.count('POST /api/collections/_superusers/auth-refresh')).toBe(1)
       expect(proxy.count('POST /api/collections/_superusers/auth-with-password')).toBe(1)
     })

@@ -167,6 +167,7 @@ describe.skipIf(bin === undefined)('authWithOAuth2Loopback against a real Pocket
     const { openUrl, opened } = capturedOpenUrl()
     const outcome = settle(authWithOAuth2Loopback(auth, 'oidc', { openUrl, timeoutMs: 200 }))
     const port = Number(loopbackOf(await opened).port)
+    expect(await isListening(port)).toBe(true) // listening while it waits
 
     const { error } = await outcome
     expect(error).toBeInstanceOf(TimeoutError)
@@ -180,6 +181,7 @@ describe.skipIf(bin === undefined)('authWithOAuth2Loopback against a real Pocket
     const { openUrl, opened } = capturedOpenUrl()
     const outcome = settle(authWithOAuth2Loopback(auth, 'oidc', { openUrl, signal: controller.signal }))
     const port = Number(loopbackOf(await opened).port)
+    expect(await isListening(port)).toBe(true) // listening while it waits
 
     controller.abort()
     const { error } = await outcome
@@ -215,6 +217,7 @@ describe.skipIf(bin === undefined)('authWithOAuth2Loopback against a real Pocket
         }),
       )
       expect(error).toMatchObject({ message: 'no browser here' })
+      expect(port).toBeGreaterThan(0) // openUrl was called with the loopback URL
       expect(await isListening(port)).toBe(false)
       // Past the timeout: a leaked wait would now reject with nobody listening.
       await new Promise((resolve) => setTimeout(resolve, 300))
