@@ -1,8 +1,10 @@
+import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as z from 'zod/mini'
 import {
   createAuthClient,
   createDbInterface,
+  isAuthError,
   type AuthClient,
   type AuthClientOptions,
 } from '../../src/index.js'
@@ -14,6 +16,7 @@ import {
   type FakePocketBase,
   type FakeReply,
 } from '../fixtures/fake-pocketbase.js'
+import { PB_BODIES } from '../helpers/factories.js'
 
 const REFRESH = 'POST /api/collections/users/auth-refresh'
 const POSTS = 'GET /api/collections/posts/records'
@@ -142,12 +145,12 @@ describe('db adapter: tokens', () => {
       seen.push(url)
       return { url, options: { ...options, headers: { ...options.headers, 'X-Trace': 'abc' } } }
     }
-    pb.on(POSTS, (call) => {
-      expect(call.authorization).toBe(auth.session!.token)
-      return page([])
-    })
+    pb.on(POSTS, () => page([]))
     await db.collection('posts').getList()
     expect(seen).toEqual([expect.stringContaining('/api/collections/posts/records')])
+    const sent = pb.calls.at(-1)!
+    expect(sent.authorization).toBe(auth.session!.token)
+    expect(sent.headers.get('x-trace')).toBe('abc') // the user's hook reached the wire too
   })
 })
 
@@ -219,15 +222,28 @@ describe('db adapter: transport and errors', () => {
     })
   })
 
-  it('keeps the token out of error messages and JSON', async () => {
+  it.each([
+    ['a 404', { status: 404, body: { data: {}, message: 'Missing.', status: 404 } }],
+    ['a 401 (then the refresh is rejected too)', { status: 401, body: PB_BODIES.requiresAuth }],
+    ['a network failure', new TypeError('fetch failed')],
+  ] as const)('keeps the token out of %s: message, stack, JSON and inspect with causes', async (_, reply) => {
     const { auth, pb, db } = await setup()
-    pb.on(POSTS, () => ({ status: 404, body: { data: {}, message: 'Missing.', status: 404 } }))
+    const token = auth.session!.token
+    pb.on(POSTS, () => reply)
+    pb.on(REFRESH, () => ({ status: 401, body: PB_BODIES.requiresAuth }))
     const error = await db
       .collection('posts')
       .getList()
       .catch((e: unknown) => e)
-    expect(String(error)).not.toContain(auth.session!.token)
-    expect(JSON.stringify(error)).not.toContain(auth.session!.token)
+    expect(isAuthError(error)).toBe(true)
+    for (const rendered of [
+      String(error),
+      (error as Error).stack ?? '',
+      JSON.stringify(error),
+      inspect(error, { depth: Infinity, showHidden: true }),
+    ]) {
+      expect(rendered).not.toContain(token)
+    }
   })
 })
 
