@@ -48,9 +48,18 @@ function argumentsText(args: unknown[]): string {
     .join('\n')
 }
 
+/** Toolchain and package caches in the home directory: large, and never written by the SDK. */
+const HOME_TOOLCHAIN_DIRS = ['.npm', '.pyenv', '.cargo', '.rustup', '.m2', '.gradle']
+
 /** Files under `root` modified at or after `since`, skipping tooling dirs and PocketBase data dirs. */
-function modifiedFiles(root: string, since: number, skipDirs: ReadonlySet<string>, depth = 0): string[] {
-  if (depth > 6) return []
+function modifiedFiles(
+  root: string,
+  since: number,
+  skipDirs: ReadonlySet<string>,
+  depth = 0,
+  maxDepth = 6,
+): string[] {
+  if (depth > maxDepth) return []
   let entries: fs.Dirent[]
   try {
     entries = fs.readdirSync(root, { withFileTypes: true })
@@ -64,7 +73,7 @@ function modifiedFiles(root: string, since: number, skipDirs: ReadonlySet<string
       if (SKIPPED_DIRS.has(entry.name) || skipDirs.has(full) || entry.name.startsWith('pb-auth-')) continue
       // Vitest's own transform cache (`<tmp>/<id>/ssr/…`) holds the test sources, literals included.
       if (entry.name === 'ssr' && depth === 1) continue
-      found.push(...modifiedFiles(full, since, skipDirs, depth + 1))
+      found.push(...modifiedFiles(full, since, skipDirs, depth + 1, maxDepth))
     } else if (entry.isFile()) {
       try {
         const stat = fs.statSync(full)
@@ -131,6 +140,14 @@ describe.skipIf(bin === undefined)('disk audit: the SDK writes no token to disk'
     const files = [
       ...modifiedFiles(os.tmpdir(), startedAt, skip),
       ...modifiedFiles(process.cwd(), startedAt, skip),
+      // Where a token cache would usually go (~/.config, ~/.cache, ~/.local); toolchain caches are skipped.
+      ...modifiedFiles(
+        os.homedir(),
+        startedAt,
+        new Set(HOME_TOOLCHAIN_DIRS.map((dir) => path.join(os.homedir(), dir))),
+        0,
+        3,
+      ),
     ]
     const fileLeaks: string[] = []
     for (const file of files) {
