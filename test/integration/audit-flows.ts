@@ -107,6 +107,11 @@ export class Audit {
     return [...this.#secrets]
   }
 
+  /** The labels of everything recorded so far, e.g. `admin event signedIn` (shows the audit looked). */
+  shownPlaces(): string[] {
+    return this.#shown.map((entry) => entry.where)
+  }
+
   /** Records something the SDK showed. */
   show(where: string, text: string): void {
     this.#shown.push({ where, text })

@@ -9,7 +9,7 @@ import {
   type PocketBaseHandle,
   type SmtpSink,
 } from '../../dev/index.js'
-import type { AuthClient } from '../../src/index.js'
+import { createAuthClient, type AuthClient } from '../../src/index.js'
 import { Audit, prepareServer, runAllFlows } from './audit-flows.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
@@ -41,6 +41,16 @@ describe.skipIf(bin === undefined)('secrets audit over every public flow', () =>
     // The audit saw the secrets it looks for, and the SDK did say things (logs, events, errors).
     expect(audit.secretCount).toBeGreaterThanOrEqual(30)
     expect(audit.logLines.length).toBeGreaterThan(20)
+    // …and it watched events and errors, not just logs: an unsubscribed audit would pass for nothing.
+    const places = audit.shownPlaces().join('\n')
+    for (const kind of [
+      'event signedIn',
+      'event tokenRefreshed',
+      'event signedOut',
+      'event mfaRequired',
+      'message',
+    ])
+      expect(places).toContain(kind)
     expect(await audit.leaks()).toEqual([])
   })
 
@@ -49,5 +59,23 @@ describe.skipIf(bin === undefined)('secrets audit over every public flow', () =>
     probe.secret('s3cret-probe-value')
     probe.showError('probe', new Error('wrapper', { cause: new Error('inner s3cret-probe-value') }))
     expect(await probe.leaks()).not.toEqual([])
+
+    const viaLog = new Audit()
+    viaLog.secret('s3cret-probe-value')
+    viaLog.logger.info('something', { detail: 's3cret-probe-value' })
+    expect(await viaLog.leaks()).not.toEqual([])
+
+    const viaEvent = new Audit()
+    viaEvent.secret('s3cret-probe-value')
+    const watched = viaEvent.watch(
+      createAuthClient({ url: pb.url, collection: '_superusers', autoRefresh: false }),
+      'probe client',
+    )
+    clients.push(watched)
+    watched.on('signedIn', () => {
+      throw new Error('listener failed with s3cret-probe-value')
+    })
+    await watched.authWithPassword(pb.superuser.email, pb.superuser.password).catch(() => undefined)
+    expect(await viaEvent.leaks()).not.toEqual([])
   })
 })
