@@ -76,7 +76,8 @@ export class AuthClient {
 
   /** @internal Use `createAuthClient()`. */
   constructor(options: AuthClientOptions, child?: ChildWiring) {
-    const { store, ...config } = resolveConfig(options)
+    const config = resolveConfig(options)
+    const store = config.store
     this.#config = config
     this.#events = new AuthEventEmitter((error, event) => this.#onListenerError(error, event))
     this.#state = new SessionState(store ?? createMemoryTokenStore(), this.#events, config.logger, () =>

@@ -182,10 +182,11 @@ function checkClock(now: () => number): void {
 
 /**
  * Options for a child client (impersonation) that shares this client's connection settings and clock, but not
- * its `credentials` (a child never signs in by itself).
+ * its `credentials` or its `store`.
  */
 export function childOptions(config: ResolvedConfig, collection: string): AuthClientOptions {
-  const { credentials, ...shared } = config
-  void credentials
+  const { credentials, store, ...shared } = config as ResolvedConfig & { store?: TokenStore }
+  void credentials // a child never signs in by itself
+  void store // nor shares its parent's session
   return { ...shared, collection } as AuthClientOptions
 }

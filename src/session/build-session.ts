@@ -37,7 +37,8 @@ export function buildSession({ body, clockOffsetMs, receivedAt, exchange }: Rece
   }
   return Object.freeze({
     token: body.token,
-    record: Object.freeze({ ...body.record }),
+    // The record was parsed for this response alone: freeze it in place rather than copy it.
+    record: Object.freeze(body.record),
     collectionId: body.record.collectionId,
     collectionName: body.record.collectionName,
     recordId: body.record.id,

@@ -33,11 +33,14 @@ describe('buildSession', () => {
     expect(Object.isFrozen(session.record)).toBe(true)
   })
 
-  it('copies the record, so later changes to the body do not leak in', () => {
+  it('freezes the record it was given (parsed for this response alone), so nothing can change it later', () => {
     const body = validBody()
     const session = build(body)
-    ;(body.record as Record<string, unknown>).name = 'Mallory'
+    expect(() => {
+      ;(body.record as Record<string, unknown>).name = 'Mallory'
+    }).toThrow(TypeError)
     expect(session.record.name).toBe('Alice')
+    expect(Object.isFrozen(session.record)).toBe(true)
   })
 
   it('subtracts the server clock offset from exp and keeps receivedAt as issuedAt', () => {
