@@ -27,6 +27,7 @@ import { OAuth2StateStore } from './flows/oauth2-states.js'
 import { otpSignIn, requestOTP, type RequestOTPResult } from './flows/otp.js'
 import { passwordSignIn } from './flows/password.js'
 import { SignInRunner } from './lifecycle/sign-in.js'
+import type { ClientCore } from './lifecycle/core.js'
 import { TokenKeeper } from './lifecycle/token-keeper.js'
 import { RefreshScheduler } from './scheduler/refresh-scheduler.js'
 import { buildSession, type ReceivedAuth } from './session/build-session.js'
@@ -61,7 +62,8 @@ export class AuthClient {
   readonly #state: SessionState
   readonly #keeper: TokenKeeper
   readonly #scheduler: RefreshScheduler
-  readonly #oauth2States: OAuth2StateStore
+  /** Created by the first `startOAuth2()`: most clients never use OAuth2. */
+  #oauth2States: OAuth2StateStore | undefined
   readonly #signIn: SignInRunner
   #disposed = false
 
@@ -77,34 +79,23 @@ export class AuthClient {
   /** @internal Use `createAuthClient()`. */
   constructor(options: AuthClientOptions, child?: ChildWiring) {
     const config = resolveConfig(options)
-    const store = config.store
-    this.#config = config
-    this.#events = new AuthEventEmitter((error, event) => this.#onListenerError(error, event))
-    this.#state = new SessionState(store ?? createMemoryTokenStore(), this.#events, config.logger, () =>
-      this.#scheduler.reschedule(),
-    )
-    this.#keeper = new TokenKeeper({
+    // One shared core instead of a dependency object and callbacks per part: cheap per client. Its parts need
+    // the core themselves, so they are filled in right below, before anything reads them.
+    const core = {
       config,
-      state: this.#state,
-      signInWithPassword: ({ identity, password }) => this.authWithPassword(identity, password),
+      events: new AuthEventEmitter(config.logger),
       renew: child?.renew,
-    })
-    this.#scheduler = new RefreshScheduler({
-      config,
-      state: this.#state,
-      keeper: this.#keeper,
-      events: this.#events,
-    })
-    this.#oauth2States = new OAuth2StateStore(config.now)
-    this.#signIn = new SignInRunner({
-      config,
-      state: this.#state,
-      events: this.#events,
-      lookUpMfaDurationSeconds: async () => {
-        const { mfa } = await this.listAuthMethods()
-        return mfa.enabled ? mfa.durationSeconds : undefined
-      },
-    })
+    } as unknown as ClientCore
+    core.state = new SessionState(config.store ?? createMemoryTokenStore(), core)
+    core.signIn = new SignInRunner(core)
+    core.keeper = new TokenKeeper(core)
+    core.scheduler = new RefreshScheduler(core)
+    this.#config = config
+    this.#events = core.events
+    this.#state = core.state
+    this.#signIn = core.signIn
+    this.#keeper = core.keeper
+    this.#scheduler = core.scheduler
     if (child !== undefined) this.#state.apply(child.session, 'signedIn')
   }
 
@@ -188,7 +179,7 @@ export class AuthClient {
     return startOAuth2(
       this.#config,
       this.#config.collection,
-      this.#oauth2States,
+      (this.#oauth2States ??= new OAuth2StateStore(this.#config.now)),
       provider,
       options,
       DEFAULTS.oauth2StateTtlMs,
@@ -213,7 +204,7 @@ export class AuthClient {
       completeOAuth2(
         this.#config,
         this.#config.collection,
-        this.#oauth2States,
+        (this.#oauth2States ??= new OAuth2StateStore(this.#config.now)),
         typeof callback === 'string' || callback instanceof URL ? parseOAuth2Callback(callback) : callback,
         this.#withLink(options),
       ),
@@ -317,7 +308,7 @@ export class AuthClient {
    */
   logout(): void {
     this.#state.supersedeSignIns()
-    this.#oauth2States.clear()
+    this.#oauth2States?.clear()
     this.#state.end('logout')
     // Also when there was no session: a background re-sign-in may be waiting to retry.
     this.#scheduler.reschedule()
@@ -426,7 +417,7 @@ export class AuthClient {
     this.#disposed = true
     this.#scheduler.stop()
     this.#events.removeAll()
-    this.#oauth2States.clear()
+    this.#oauth2States?.clear()
   }
 
   /** `await using auth = createAuthClient(...)` disposes at the end of the scope. */
@@ -437,12 +428,6 @@ export class AuthClient {
   #withLink(options: OAuth2SignInOptions | undefined): OAuth2SignInOptions & { token?: string } {
     const token = options?.link === true ? this.#state.current?.token : undefined
     return { ...options, ...(token === undefined ? {} : { token }) }
-  }
-
-  #onListenerError(error: unknown, event: AuthEventName): void {
-    this.#config.logger.error('an event listener threw', { event })
-    if (event !== 'error')
-      this.#events.emit('error', error instanceof Error ? error : new Error(String(error)))
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AuthError } from './errors/auth-error.js'
+import type { Logger } from './logger.js'
 import type { FirstFactor } from './errors/mfa.js'
 import type { AuthSession } from './session/types.js'
 
@@ -69,10 +70,21 @@ export type AuthEventListener<K extends AuthEventName> = (payload: AuthEvents[K]
  */
 export class AuthEventEmitter {
   #listeners: Map<AuthEventName, Set<(payload: never) => void>> | undefined
-  readonly #onListenerError: (error: unknown, event: AuthEventName) => void
+  readonly #onError: Logger | ((error: unknown, event: AuthEventName) => void)
 
-  constructor(onListenerError: (error: unknown, event: AuthEventName) => void) {
-    this.#onListenerError = onListenerError
+  /**
+   * @param onError where a listener's failure goes: a handler, or a `Logger` (then it is logged, without the
+   * error itself, and re-emitted as an `error` event unless it came from an `error` listener).
+   */
+  constructor(onError: Logger | ((error: unknown, event: AuthEventName) => void)) {
+    this.#onError = onError
+  }
+
+  #onListenerError(error: unknown, event: AuthEventName): void {
+    const onError = this.#onError
+    if (typeof onError === 'function') return onError(error, event)
+    onError.error('an event listener threw', { event })
+    if (event !== 'error') this.emit('error', error instanceof Error ? error : new Error(String(error)))
   }
 
   /** Subscribes; returns the unsubscribe function (idempotent). */

@@ -1,21 +1,11 @@
-import type { ResolvedConfig } from '../config.js'
 import type { AuthError } from '../errors/auth-error.js'
 import { MfaRequiredError, type FirstFactor } from '../errors/mfa.js'
 import { AbortedError } from '../errors/transport.js'
-import type { AuthEventEmitter } from '../events.js'
+import { fetchAuthMethods } from '../flows/auth-methods.js'
 import { readOAuth2Meta, type OAuth2AuthSession } from '../flows/oauth2-meta.js'
 import { buildSession, type ReceivedAuth } from '../session/build-session.js'
-import type { SessionState } from '../session/session-state.js'
 import type { AuthSession } from '../session/types.js'
-
-/** What a sign-in needs from its client. */
-export interface SignInDeps {
-  readonly config: ResolvedConfig
-  readonly state: SessionState
-  readonly events: AuthEventEmitter
-  /** Reads the collection's MFA duration (seconds) from auth-methods; `undefined` when MFA is off. */
-  readonly lookUpMfaDurationSeconds: () => Promise<number | undefined>
-}
+import type { ClientCore } from './core.js'
 
 /**
  * Runs one sign-in flow and applies its result: the later call wins (an earlier one that finishes last is
@@ -23,11 +13,11 @@ export interface SignInDeps {
  * event, and a success becomes the session with a `signedIn` event.
  */
 export class SignInRunner {
-  readonly #deps: SignInDeps
+  readonly #deps: ClientCore
   #mfaDurationSeconds: number | undefined
 
-  constructor(deps: SignInDeps) {
-    this.#deps = deps
+  constructor(core: ClientCore) {
+    this.#deps = core
   }
 
   /** Remembers the MFA duration from an auth-methods answer, for `MfaRequiredError.expiresAt`. */
@@ -96,7 +86,9 @@ export class SignInRunner {
   /** Best effort: a failed auth-methods request only leaves `expiresAt` unset. */
   async #lookUpMfaDuration(): Promise<number | undefined> {
     try {
-      return await this.#deps.lookUpMfaDurationSeconds()
+      const { mfa } = await fetchAuthMethods(this.#deps.config, this.#deps.config.collection)
+      this.#mfaDurationSeconds = mfa.enabled ? mfa.durationSeconds : undefined
+      return this.#mfaDurationSeconds
     } catch (error) {
       this.#logFailure('auth-methods', error)
       return undefined

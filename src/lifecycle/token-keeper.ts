@@ -1,4 +1,3 @@
-import type { ResolvedConfig } from '../config.js'
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
 import { ConfigError } from '../errors/config-error.js'
 import { AbortedError } from '../errors/transport.js'
@@ -8,36 +7,27 @@ import {
   TokenExpiredError,
   TokenNotRefreshableError,
 } from '../errors/session-errors.js'
+import { passwordSignIn } from '../flows/password.js'
 import { refreshRequest } from '../flows/refresh.js'
 import { backoffDelayMs } from '../scheduler/backoff.js'
 import { isRefreshDue } from '../scheduler/next-refresh-at.js'
-import { buildSession, type ReceivedAuth } from '../session/build-session.js'
-import type { SessionState } from '../session/session-state.js'
+import { buildSession } from '../session/build-session.js'
 import type { AuthSession, PasswordCredentials } from '../session/types.js'
-
-/** What the keeper needs from its client. */
-export interface TokenKeeperDeps {
-  readonly config: ResolvedConfig
-  readonly state: SessionState
-  /** Signs in with a password through the client (events, MFA handling, races). */
-  readonly signInWithPassword: (credentials: PasswordCredentials) => Promise<AuthSession>
-  /** For impersonated children: obtains a fresh impersonation token through the parent. */
-  readonly renew: (() => Promise<ReceivedAuth>) | undefined
-}
+import type { ClientCore } from './core.js'
 
 /**
  * Hands out tokens that are good for at least the refresh skew. Refreshes, renewals and unattended
  * re-sign-ins are single-flight: concurrent callers share one request.
  */
 export class TokenKeeper {
-  readonly #deps: TokenKeeperDeps
+  readonly #deps: ClientCore
   #refreshing: Promise<AuthSession> | undefined
   #reSigningIn: Promise<AuthSession> | undefined
   /** After a transient refresh failure, `getToken` waits until then before asking the server again. */
   #outage: { failures: number; until: number; version: number; error: AuthError } | undefined
 
-  constructor(deps: TokenKeeperDeps) {
-    this.#deps = deps
+  constructor(core: ClientCore) {
+    this.#deps = core
   }
 
   /** Whether a `credentials` callback exists. */
@@ -221,7 +211,9 @@ export class TokenKeeper {
       this.#deps.config.logger.info('signing in with credentials', {
         collection: this.#deps.config.collection,
       })
-      return this.#deps.signInWithPassword({ identity, password })
+      return this.#deps.signIn.run('password', () =>
+        passwordSignIn(this.#deps.config, this.#deps.config.collection, identity, password),
+      )
     }
     const promise: Promise<AuthSession> = Promise.resolve()
       .then(run)

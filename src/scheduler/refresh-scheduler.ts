@@ -1,9 +1,6 @@
-import type { ResolvedConfig } from '../config.js'
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
 import { RateLimitedError } from '../errors/protocol.js'
-import type { AuthEventEmitter } from '../events.js'
-import type { TokenKeeper } from '../lifecycle/token-keeper.js'
-import type { SessionState } from '../session/session-state.js'
+import type { ClientCore } from '../lifecycle/core.js'
 import { backoffDelayMs } from './backoff.js'
 import { isRefreshDue, nextRefreshAt } from './next-refresh-at.js'
 import { SingleTimer } from './timer.js'
@@ -17,14 +14,6 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'unexpected_response',
 ])
 
-/** What the scheduler drives. */
-export interface RefreshSchedulerDeps {
-  readonly config: ResolvedConfig
-  readonly state: SessionState
-  readonly keeper: TokenKeeper
-  readonly events: AuthEventEmitter
-}
-
 /**
  * The thin timer shell around `nextRefreshAt`: one timer per client, re-armed on every session change.
  * Refreshes refreshable tokens before expiry, retries transient failures with backoff and jitter, signs in
@@ -32,14 +21,14 @@ export interface RefreshSchedulerDeps {
  * impersonated child when it can) and ends the session at expiry.
  */
 export class RefreshScheduler {
-  readonly #deps: RefreshSchedulerDeps
+  readonly #deps: ClientCore
   readonly #timer = new SingleTimer()
   #attempt = 0
   #stopped = false
   #expiringAnnouncedFor: string | undefined
 
-  constructor(deps: RefreshSchedulerDeps) {
-    this.#deps = deps
+  constructor(core: ClientCore) {
+    this.#deps = core
   }
 
   /** Re-arms for the current session (or disarms when there is none). Called on every session change. */

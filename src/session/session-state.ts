@@ -1,5 +1,5 @@
-import type { AuthEventEmitter, SignedOutReason } from '../events.js'
-import type { Logger } from '../logger.js'
+import type { SignedOutReason } from '../events.js'
+import type { ClientCore } from '../lifecycle/core.js'
 import type { TokenStore } from './token-store.js'
 import type { AuthSession } from './types.js'
 
@@ -9,17 +9,13 @@ import type { AuthSession } from './types.js'
  */
 export class SessionState {
   readonly #store: TokenStore
-  readonly #events: AuthEventEmitter
-  readonly #logger: Logger
-  readonly #onChange: () => void
+  readonly #core: ClientCore
   #version = 0
   #signInIntent = 0
 
-  constructor(store: TokenStore, events: AuthEventEmitter, logger: Logger, onChange: () => void) {
+  constructor(store: TokenStore, core: ClientCore) {
     this.#store = store
-    this.#events = events
-    this.#logger = logger
-    this.#onChange = onChange
+    this.#core = core
   }
 
   /** The current session, or `null`. */
@@ -51,14 +47,14 @@ export class SessionState {
   apply(session: AuthSession, event: 'signedIn' | 'tokenRefreshed'): void {
     this.#store.set(session)
     this.#version++
-    this.#logger.info(event === 'signedIn' ? 'signed in' : 'token refreshed', {
+    this.#core.config.logger.info(event === 'signedIn' ? 'signed in' : 'token refreshed', {
       collection: session.collectionName,
       recordId: session.recordId,
       expiresAt: formatTime(session.expiresAt),
       refreshable: session.refreshable,
     })
-    this.#onChange()
-    this.#events.emit(event, session)
+    this.#core.scheduler.reschedule()
+    this.#core.events.emit(event, session)
   }
 
   /** Forgets the session and announces why; does nothing when there is none. */
@@ -67,13 +63,13 @@ export class SessionState {
     if (session === null) return
     this.#store.clear()
     this.#version++
-    this.#logger.info('signed out', {
+    this.#core.config.logger.info('signed out', {
       collection: session.collectionName,
       recordId: session.recordId,
       reason,
     })
-    this.#onChange()
-    this.#events.emit('signedOut', { reason })
+    this.#core.scheduler.reschedule()
+    this.#core.events.emit('signedOut', { reason })
   }
 }
 
