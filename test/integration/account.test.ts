@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   configureSmtp,
   createUser,
@@ -8,15 +8,11 @@ import {
   startSmtpSink,
 } from '../../dev/index.js'
 import type { ActionKind, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
-import {
-  NotAuthenticatedError,
-  TokenExpiredError,
-  ValidationError,
-  createAuthClient,
-} from '../../src/index.js'
-import type { AuthClient, AuthClientOptions, SignedOutReason } from '../../src/index.js'
+import { NotAuthenticatedError, TokenExpiredError, ValidationError } from '../../src/index.js'
+import type { AuthClient, SignedOutReason } from '../../src/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 import { rejectionOf } from '../helpers/rejection.js'
+import { useClients } from '../helpers/clients.js'
 
 const bin = pocketBaseBinaryForTests('account tests')
 
@@ -29,13 +25,8 @@ async function validationError(promise: Promise<unknown>): Promise<ValidationErr
 describe.skipIf(bin === undefined)('account flows against a real PocketBase', () => {
   let pb: PocketBaseHandle
   let sink: SmtpSink
-  const clients: AuthClient[] = []
 
-  function client(options: Partial<AuthClientOptions> = {}): AuthClient {
-    const auth = createAuthClient({ url: pb.url, autoRefresh: false, ...options })
-    clients.push(auth)
-    return auth
-  }
+  const client = useClients(() => pb.url)
 
   /** The action token from the next matching mail to `to`. */
   async function mailedToken(to: string, subject: string, kind: ActionKind): Promise<string> {
@@ -52,10 +43,6 @@ describe.skipIf(bin === undefined)('account flows against a real PocketBase', ()
   beforeAll(async () => {
     ;[pb, sink] = await Promise.all([startPocketBase(), startSmtpSink()])
     await configureSmtp(pb, sink, { appName: 'AccountApp' })
-  })
-
-  afterEach(() => {
-    for (const auth of clients.splice(0)) auth.dispose()
   })
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   configureSmtp,
   createAuthCollection,
@@ -11,10 +11,11 @@ import {
   startSmtpSink,
 } from '../../dev/index.js'
 import type { CreatedUser, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
-import { InvalidCredentialsError, MfaRequiredError, createAuthClient } from '../../src/index.js'
-import type { AuthClient, AuthClientOptions, MfaRequiredEvent } from '../../src/index.js'
+import { InvalidCredentialsError, MfaRequiredError } from '../../src/index.js'
+import type { AuthClient, MfaRequiredEvent } from '../../src/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 import { rejectionOf } from '../helpers/rejection.js'
+import { useClients } from '../helpers/clients.js'
 
 const bin = pocketBaseBinaryForTests('mfa tests')
 
@@ -29,13 +30,8 @@ async function mfaRequired(promise: Promise<unknown>): Promise<MfaRequiredError>
 describe.skipIf(bin === undefined)('MFA against a real PocketBase', () => {
   let pb: PocketBaseHandle
   let sink: SmtpSink
-  const clients: AuthClient[] = []
 
-  function client(options: Partial<AuthClientOptions> = {}): AuthClient {
-    const auth = createAuthClient({ url: pb.url, autoRefresh: false, ...options })
-    clients.push(auth)
-    return auth
-  }
+  const client = useClients(() => pb.url)
 
   async function requestCode(auth: AuthClient, email: string): Promise<{ otpId: string; code: string }> {
     const { otpId } = await auth.requestOTP(email)
@@ -54,10 +50,6 @@ describe.skipIf(bin === undefined)('MFA against a real PocketBase', () => {
     await createAuthCollection(pb, 'staff')
     await enableOtp(pb, 'staff')
     await enableMfa(pb, 'staff', { rule: "email ~ 'alice'" })
-  })
-
-  afterEach(() => {
-    for (const auth of clients.splice(0)) auth.dispose()
   })
 
   afterAll(async () => {

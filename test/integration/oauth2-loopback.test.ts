@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configureOidc, followAuthorize, startOidcProvider, startPocketBase } from '../../dev/index.js'
 import type { OidcProvider, OidcUser, PocketBaseHandle } from '../../dev/index.js'
 import {
@@ -9,12 +9,10 @@ import {
   OAuth2FailedError,
   OAuth2StateInvalidError,
   TimeoutError,
-  createAuthClient,
-  type AuthClient,
-  type AuthClientOptions,
 } from '../../src/index.js'
 import { authWithOAuth2Loopback } from '../../src/node/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
+import { useClients } from '../helpers/clients.js'
 
 const bin = pocketBaseBinaryForTests('oauth2-loopback tests')
 
@@ -60,26 +58,17 @@ function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }>
 describe.skipIf(bin === undefined)('authWithOAuth2Loopback against a real PocketBase and provider', () => {
   let pb: PocketBaseHandle
   let oidc: OidcProvider
-  const clients: AuthClient[] = []
 
   beforeAll(async () => {
     ;[pb, oidc] = await Promise.all([startPocketBase(), startOidcProvider()])
     await configureOidc(pb, 'users', oidc)
   })
 
-  afterEach(() => {
-    for (const client of clients.splice(0)) client.dispose()
-  })
-
   afterAll(async () => {
     await Promise.all([pb?.stop(), oidc?.stop()])
   })
 
-  function client(options: Partial<AuthClientOptions> = {}): AuthClient {
-    const auth = createAuthClient({ url: pb.url, autoRefresh: false, ...options })
-    clients.push(auth)
-    return auth
-  }
+  const client = useClients(() => pb.url)
 
   it('signs in end to end: openUrl, provider redirect, callback page, session', async () => {
     const auth = client()

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   configureOidc,
   createUser,
@@ -12,12 +12,11 @@ import {
   ConfigError,
   OAuth2FailedError,
   OAuth2StateInvalidError,
-  createAuthClient,
   type AuthClient,
-  type AuthClientOptions,
   type AuthSession,
 } from '../../src/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
+import { useClients } from '../helpers/clients.js'
 
 const bin = pocketBaseBinaryForTests('oauth2 tests')
 
@@ -66,26 +65,17 @@ interface ExternalAuth {
 describe.skipIf(bin === undefined)('OAuth2 against a real PocketBase and OpenID provider', () => {
   let pb: PocketBaseHandle
   let oidc: OidcProvider
-  const clients: AuthClient[] = []
 
   beforeAll(async () => {
     ;[pb, oidc] = await Promise.all([startPocketBase(), startOidcProvider()])
     await configureOidc(pb, 'users', oidc)
   })
 
-  afterEach(() => {
-    for (const client of clients.splice(0)) client.dispose()
-  })
-
   afterAll(async () => {
     await Promise.all([pb?.stop(), oidc?.stop()])
   })
 
-  function client(options: Partial<AuthClientOptions> = {}): AuthClient {
-    const auth = createAuthClient({ url: pb.url, autoRefresh: false, ...options })
-    clients.push(auth)
-    return auth
-  }
+  const client = useClients(() => pb.url)
 
   /** startOAuth2 + the browser round trip at the provider; returns the callback URL. */
   async function authorize(auth: AuthClient, person?: OidcUser): Promise<{ callback: URL; state: string }> {

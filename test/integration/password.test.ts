@@ -1,17 +1,11 @@
 import { Buffer } from 'node:buffer'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createAuthCollection, createBaseCollection, createUser, startPocketBase } from '../../dev/index.js'
 import type { PocketBaseHandle } from '../../dev/index.js'
-import {
-  ConfigError,
-  ForbiddenError,
-  InvalidCredentialsError,
-  createAuthClient,
-  isAuthError,
-} from '../../src/index.js'
-import type { AuthClient, AuthClientOptions } from '../../src/index.js'
+import { ConfigError, ForbiddenError, InvalidCredentialsError, isAuthError } from '../../src/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 import { rejectionOf } from '../helpers/rejection.js'
+import { useClients } from '../helpers/clients.js'
 
 const bin = pocketBaseBinaryForTests('password tests')
 
@@ -26,13 +20,8 @@ function jwtClaims(token: string): { exp: number; id: string; collectionId: stri
 describe.skipIf(bin === undefined)('authWithPassword against a real PocketBase', () => {
   let pb: PocketBaseHandle
   let teamId: string
-  const clients: AuthClient[] = []
 
-  function client(options: Partial<AuthClientOptions> = {}): AuthClient {
-    const auth = createAuthClient({ url: pb.url, autoRefresh: false, ...options })
-    clients.push(auth)
-    return auth
-  }
+  const client = useClients(() => pb.url)
 
   beforeAll(async () => {
     pb = await startPocketBase()
@@ -52,10 +41,6 @@ describe.skipIf(bin === undefined)('authWithPassword against a real PocketBase',
     await pb.api('PATCH', '/api/collections/nopassword', { passwordAuth: { enabled: false } })
     await createAuthCollection(pb, 'verifiedonly')
     await pb.api('PATCH', '/api/collections/verifiedonly', { authRule: 'verified = true' })
-  })
-
-  afterEach(() => {
-    for (const auth of clients.splice(0)) auth.dispose()
   })
 
   afterAll(async () => {
