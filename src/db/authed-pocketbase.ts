@@ -51,9 +51,7 @@ export class AuthedPocketBase extends PocketBase {
 
   /** Sends one request with a fresh token; see the class description. */
   override async send<T>(path: string, options: SendOptions): Promise<T> {
-    if (options.signal?.aborted === true) {
-      throw new AbortedError(`${(options.method ?? 'GET').toUpperCase()} ${path}: aborted by the caller`)
-    }
+    throwIfCallerAborted(path, options)
     const token = await this.#auth.getToken()
     try {
       return await this.#sendOnce<T>(path, options, token)
@@ -73,34 +71,42 @@ export class AuthedPocketBase extends PocketBase {
   }
 
   async #sendOnce<T>(path: string, options: SendOptions, token: string): Promise<T> {
-    const method = (options.method ?? 'GET').toUpperCase()
+    // The caller may have aborted while the token was fetched or refreshed: then nothing is sent.
+    throwIfCallerAborted(path, options)
+    const { timeoutMs, fetch: customFetch } = this.#settings
     const callerSignal = options.signal ?? undefined
     const controller = new AbortController()
-    const state = { timedOut: false, callerAborted: false, timeoutMs: this.#settings.timeoutMs }
+    let timedOut = false
     const timer = setTimeout(() => {
-      state.timedOut = true
+      timedOut = true
       controller.abort()
-    }, this.#settings.timeoutMs)
-    const onAbort = (): void => {
-      state.callerAborted = true
-      controller.abort()
+    }, timeoutMs)
+    const onCallerAbort = (): void => controller.abort()
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true })
+    const init: SendOptions = {
+      ...options,
+      headers: { ...options.headers, Authorization: token },
+      signal: controller.signal,
+      requestKey: null,
     }
-    if (callerSignal?.aborted === true) onAbort()
-    callerSignal?.addEventListener('abort', onAbort, { once: true })
-    const fetchImpl = this.#settings.fetch ?? globalThis.fetch
+    // Unset, the SDK calls the global fetch; a custom one is wrapped so that it is never called as a method.
+    if (customFetch === undefined) delete init.fetch
+    else init.fetch = (input, request) => customFetch(input, request)
     try {
-      return await super.send<T>(path, {
-        ...options,
-        headers: { ...options.headers, Authorization: token },
-        signal: controller.signal,
-        requestKey: null,
-        fetch: (input, init) => fetchImpl(input, init),
-      })
+      return await super.send<T>(path, init)
     } catch (error) {
+      const method = (options.method ?? 'GET').toUpperCase()
+      const state = { timedOut, callerAborted: callerSignal?.aborted === true, timeoutMs }
       throw fromPocketBaseError(error, method, path.split('?')[0] ?? path, state)
     } finally {
       clearTimeout(timer)
-      callerSignal?.removeEventListener('abort', onAbort)
+      callerSignal?.removeEventListener('abort', onCallerAbort)
     }
+  }
+}
+
+function throwIfCallerAborted(path: string, options: SendOptions): void {
+  if (options.signal?.aborted === true) {
+    throw new AbortedError(`${(options.method ?? 'GET').toUpperCase()} ${path}: aborted by the caller`)
   }
 }

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as z from 'zod/mini'
 import {
   createAuthClient,
@@ -176,6 +176,22 @@ describe('db adapter: transport and errors', () => {
     await expect(db.collection('posts').getOne('p1', { signal: already })).rejects.toMatchObject({
       code: 'aborted',
     })
+  })
+
+  it('honours a caller abort that lands while the token is being refreshed: no retry is sent', async () => {
+    const { auth, pb, db } = await setup()
+    const old = auth.session!.token
+    const refresh = deferred<FakeReply>()
+    rejectToken(pb, POSTS, old, () => page([post('p1')]))
+    pb.on(REFRESH, () => refresh.promise)
+    const controller = new AbortController()
+    const pending = db.collection('posts').getList(1, 30, { signal: controller.signal })
+    await vi.waitFor(() => expect(pb.count(REFRESH)).toBe(1))
+    controller.abort()
+    refresh.resolve(pb.authReply())
+    await expect(pending).rejects.toMatchObject({ code: 'aborted' })
+    expect(pb.count(POSTS)).toBe(1)
+    expect(auth.session?.token).not.toBe(old)
   })
 
   it('times out after timeoutMs: timeout', async () => {
