@@ -99,23 +99,39 @@ export class AuthClient {
     if (child !== undefined) this.#state.apply(child.session, 'signedIn')
   }
 
-  /** The auth collection this client signs in to. */
+  /**
+   * The auth collection this client signs in to.
+   *
+   * @returns `options.collection`, or `users` by default
+   */
   get collection(): string {
     return this.#config.collection
   }
 
-  /** The current session, or `null`. A new frozen object on every change. */
+  /**
+   * The current session, or `null`. A new frozen object on every change.
+   *
+   * @returns the store's current session, or `null` when signed out
+   */
   get session(): AuthSession | null {
     return this.#state.current
   }
 
-  /** Whether a session exists and its token has not expired. */
+  /**
+   * Whether a session exists and its token has not expired.
+   *
+   * @returns `true` while the clock (`now`) is before the session's `expiresAt`; checked locally, no request
+   */
   get isAuthenticated(): boolean {
     const session = this.#state.current
     return session !== null && this.#config.now() < session.expiresAt
   }
 
-  /** Whether the session belongs to a superuser (`_superusers`). */
+  /**
+   * Whether the session belongs to a superuser (`_superusers`).
+   *
+   * @returns `true` when the session's `collectionName` is `_superusers`; `false` when signed out
+   */
   get isSuperuser(): boolean {
     return this.#state.current?.collectionName === SUPERUSERS
   }
@@ -123,6 +139,10 @@ export class AuthClient {
   /**
    * Signs in with an identity (email or another identity field) and password. Emits `signedIn`.
    *
+   * @param identity - email, or another identity field of the collection
+   * @param password - the record's password; sent with this request only, never kept
+   * @param options - see {@link AuthCallOptions}
+   * @returns the new session
    * @throws {AuthError} `invalid_credentials`, `mfa_required` (finish with another flow and `{ mfaId }`),
    * `forbidden` (password auth disabled, authRule), `validation_failed`, `rate_limited`, `config_invalid`
    * (blank input, before any request), and the transport codes `network`, `timeout`, `aborted`.
@@ -140,8 +160,11 @@ export class AuthClient {
   /**
    * Mails a one-time password. Resolves the same way for unknown emails (no existence leak).
    *
+   * @param email - the address to mail the code to
+   * @param options - `signal` cancels the request
+   * @returns the `otpId` to pass to `authWithOTP()`
    * @throws {AuthError} `forbidden` (OTP not enabled on the collection), `validation_failed`, `config_invalid`
-   * (not an email address), transport codes.
+   * (not an email address), `unexpected_response` (no `otpId` in the answer), transport codes.
    */
   requestOTP(email: string, options?: { signal?: AbortSignal }): Promise<RequestOTPResult> {
     return requestOTP(this.#config, this.#config.collection, email, options?.signal)
@@ -150,8 +173,13 @@ export class AuthClient {
   /**
    * Signs in with the `otpId` from `requestOTP` and the code from the mail. Emits `signedIn`.
    *
+   * @param otpId - the `otpId` from `requestOTP()`
+   * @param code - the one-time password from the mail
+   * @param options - see {@link AuthCallOptions}
+   * @returns the new session
    * @throws {AuthError} `otp_invalid` (wrong, expired, reused code or unknown otpId), `rate_limited` (5 attempts
-   * per 3 minutes per record), `mfa_required`, `invalid_credentials` (MFA reasons), `forbidden`, transport codes.
+   * per 3 minutes per record), `mfa_required`, `invalid_credentials` (MFA reasons), `forbidden`, `config_invalid`
+   * (empty `otpId` or code; before any request), transport codes.
    */
   authWithOTP(otpId: string, code: string, options?: AuthCallOptions): Promise<AuthSession> {
     return this.#signIn.run('otp', () =>
@@ -162,6 +190,8 @@ export class AuthClient {
   /**
    * The collection's auth methods, typed, without PocketBase's legacy fields.
    *
+   * @param options - `signal` cancels the request
+   * @returns password, OAuth2 (each provider with a fresh PKCE pair), MFA and OTP settings
    * @throws {AuthError} `not_found` (unknown collection), `unexpected_response`, transport codes.
    */
   async listAuthMethods(options?: { signal?: AbortSignal }): Promise<AuthMethods> {
@@ -173,7 +203,11 @@ export class AuthClient {
   /**
    * Starts an OAuth2 code + PKCE sign-in; the verifier stays in memory for 10 minutes, keyed by `state`.
    *
-   * @throws {AuthError} `oauth2_failed` (provider not enabled), `config_invalid` (bad redirect URL), transport codes.
+   * @param provider - the provider's key as `listAuthMethods()` lists it, e.g. `google`
+   * @param options - see {@link StartOAuth2Options}
+   * @returns the provider URL to send the user to, and the attempt's `state`
+   * @throws {AuthError} `oauth2_failed` (provider not enabled), `config_invalid` (empty provider, bad redirect URL),
+   * `not_found` (unknown collection), `unexpected_response`, transport codes.
    */
   startOAuth2(provider: string, options: StartOAuth2Options): Promise<StartOAuth2Result> {
     return startOAuth2(
@@ -190,7 +224,11 @@ export class AuthClient {
    * Finishes an OAuth2 sign-in from the callback URL or its `{ state, code }`. Emits `signedIn`.
    * Resolves with the session plus the provider's `meta` (returned here only, never stored).
    *
-   * @throws {AuthError} `oauth2_state_invalid` (unknown, expired or reused state), `oauth2_failed` (the provider
+   * @param callback - the callback URL (parameters read from its query, else its fragment), or its parameters
+   * @param options - see {@link OAuth2SignInOptions}
+   * @returns the new session plus the provider's `meta`
+   * @throws {AuthError} `oauth2_state_invalid` (unreadable callback URL; unknown, expired or reused state),
+   * `config_invalid` (bad sign-in options; before any request), `oauth2_failed` (the provider
    * refused, e.g. `providerError: 'access_denied'`, or the exchange failed), `validation_failed`, `mfa_required`,
    * `forbidden`, transport codes.
    */
@@ -215,6 +253,13 @@ export class AuthClient {
    * Low level: exchanges an OAuth2 code you obtained yourself (with its PKCE verifier and redirect URL).
    * Emits `signedIn`. Sends the current token only with `{ link: true }`.
    *
+   * @param provider - the provider's key, e.g. `google`
+   * @param code - the authorization code from the provider's callback
+   * @param codeVerifier - the PKCE verifier of the attempt that produced `code`
+   * @param redirectUrl - the redirect URL that attempt sent to the provider
+   * @param createData - fields for the record PocketBase creates for a new user
+   * @param options - see {@link OAuth2SignInOptions}
+   * @returns the new session plus the provider's `meta`
    * @throws {AuthError} `oauth2_failed` (code rejected or reused), `validation_failed` (unknown provider,
    * `createData` rejected), `mfa_required`, `forbidden` (OAuth2 disabled), `config_invalid`, transport codes.
    */
@@ -241,6 +286,8 @@ export class AuthClient {
   /**
    * Refreshes the token now (single-flight). Emits `tokenRefreshed`.
    *
+   * @param options - `fields` and `expand` as in sign-ins; `signal` only stops this caller's wait
+   * @returns the refreshed session (for an impersonated child with `renew`, the renewed one)
    * @throws {AuthError} `not_authenticated`, `token_not_refreshable` (impersonation token, no request sent),
    * `token_expired` (the server rejected the token; the session ends), `aborted` (the session changed
    * meanwhile), `forbidden`, transport codes.
@@ -254,8 +301,10 @@ export class AuthClient {
    * Concurrent callers share one request. During an outage a still-valid token is returned without asking the
    * server again until the backoff delay has passed.
    *
+   * @returns the raw token, usable as the `Authorization` header as it is
    * @throws {AuthError} `not_authenticated` (no session, no credentials), `token_expired` (expired or rejected),
-   * `refresh_failed` (expired and the refresh failed transiently; `cause` says why), and any sign-in code when
+   * `refresh_failed` (expired, and the last refresh failed for any other reason and is backing off; `cause` has
+   * that failure), and any sign-in code when
    * signing in through `credentials`.
    * @example
    * ```ts
@@ -271,7 +320,11 @@ export class AuthClient {
   /**
    * As a superuser, returns a child client signed in as `recordId` with a non-refreshable token.
    *
-   * @throws {AuthError} `config_invalid` (empty id, negative or fractional `durationSeconds`; before any request),
+   * @param recordId - id of the record to impersonate
+   * @param options - see {@link ImpersonateOptions}
+   * @returns a child client on `options.collection` (default `users`), without this client's `credentials`
+   * @throws {AuthError} `config_invalid` (empty id or `collection`, negative or fractional `durationSeconds`,
+   * non-boolean `renew`; before any request),
    * `forbidden` (not a superuser), `not_found` (unknown record), `token_expired`, transport codes.
    */
   async impersonate(recordId: string, options?: ImpersonateOptions): Promise<AuthClient> {
@@ -317,6 +370,8 @@ export class AuthClient {
   /**
    * Mails a verification link to `email`; resolves the same way for unknown or already verified emails.
    *
+   * @param email - the address to verify
+   * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed`, `config_invalid` (not an email address), transport codes.
    */
   requestVerification(email: string, options?: account.AccountCallOptions): Promise<void> {
@@ -326,6 +381,8 @@ export class AuthClient {
   /**
    * Confirms an email address with the token from the verification mail.
    *
+   * @param token - the token from the verification mail
+   * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed` (`fieldErrors.token`: invalid or expired), transport codes.
    */
   confirmVerification(token: string, options?: account.AccountCallOptions): Promise<void> {
@@ -335,6 +392,8 @@ export class AuthClient {
   /**
    * Mails a password-reset link to `email`; resolves the same way for unknown emails.
    *
+   * @param email - the record's email address
+   * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed`, `config_invalid` (not an email address), transport codes.
    */
   requestPasswordReset(email: string, options?: account.AccountCallOptions): Promise<void> {
@@ -345,6 +404,10 @@ export class AuthClient {
    * Sets a new password with the token from the reset mail. Existing sessions of that record stop working: a
    * client holding one ends it (`signedOut`, reason `revoked`) the next time the server rejects it.
    *
+   * @param token - the token from the reset mail
+   * @param password - the new password
+   * @param passwordConfirm - the new password again
+   * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed` (`token`, `password`, `passwordConfirm`), transport codes.
    */
   confirmPasswordReset(
@@ -364,6 +427,8 @@ export class AuthClient {
   /**
    * Mails a confirmation link to `newEmail` for the signed-in record.
    *
+   * @param newEmail - the address to change to; the confirmation link is mailed there
+   * @param options - `signal` cancels the request
    * @throws {AuthError} `not_authenticated` (no session), `validation_failed` (`fieldErrors.newEmail`: taken or
    * invalid), `token_expired`, `config_invalid`, transport codes.
    */
@@ -383,6 +448,9 @@ export class AuthClient {
    * Changes the email with the token from the confirmation mail and the current password. Existing sessions of
    * that record stop working.
    *
+   * @param token - the token from the confirmation mail
+   * @param password - the record's current password
+   * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed` (`token`, `password`), transport codes.
    */
   confirmEmailChange(token: string, password: string, options?: account.AccountCallOptions): Promise<void> {
@@ -393,6 +461,9 @@ export class AuthClient {
    * Subscribes to an event; returns the unsubscribe function. Listeners are called synchronously and never
    * awaited; a throwing listener never breaks the client (it becomes an `error` event).
    *
+   * @param event - the event's name, see `AuthEvents`
+   * @param listener - called with the event's payload
+   * @returns a function that unsubscribes this listener (idempotent)
    * @example
    * ```ts
    * const off = auth.on('signedOut', ({ reason }) => console.log('signed out:', reason))
@@ -404,8 +475,8 @@ export class AuthClient {
   }
 
   /**
-   * Stops every timer and listener this client owns. Idempotent; the session stays readable, and calls still
-   * work (refreshing on demand), but nothing runs in the background any more.
+   * Stops the refresh timer for good and removes the listeners registered so far. Idempotent; the session stays
+   * readable, and calls still work (refreshing on demand), but nothing runs in the background any more.
    *
    * @example
    * ```ts
@@ -434,6 +505,8 @@ export class AuthClient {
 /**
  * Creates an `AuthClient`. Options are validated once, here.
  *
+ * @param options - see {@link AuthClientOptions}; only `url` is required
+ * @returns a new client, signed out unless `options.store` already holds a session
  * @throws {ConfigError} `config_invalid`, naming every bad option.
  * @example
  * ```ts

@@ -137,6 +137,8 @@ function checkOptions(options: unknown): ConfigIssue[] {
 /**
  * Validates client options and applies `DEFAULTS`.
  *
+ * @param options - the `createAuthClient()` options, not yet checked
+ * @returns the frozen config, with defaults applied and trailing slashes removed from `url`
  * @throws {ConfigError} `config_invalid`, listing every bad option by name.
  */
 export function resolveConfig(options: unknown): ResolvedConfig & { store: TokenStore | undefined } {
@@ -183,6 +185,10 @@ function checkClock(now: () => number): void {
 /**
  * Options for a child client (impersonation) that shares this client's connection settings and clock, but not
  * its `credentials` or its `store`.
+ *
+ * @param config - the parent client's resolved config
+ * @param collection - the child's auth collection
+ * @returns options for the child's `AuthClient` constructor
  */
 export function childOptions(config: ResolvedConfig, collection: string): AuthClientOptions {
   const { credentials, store, ...shared } = config as ResolvedConfig & { store?: TokenStore }

@@ -73,8 +73,8 @@ export class AuthEventEmitter {
   readonly #onError: Logger | ((error: unknown, event: AuthEventName) => void)
 
   /**
-   * @param onError where a listener's failure goes: a handler, or a `Logger` (then it is logged, without the
-   * error itself, and re-emitted as an `error` event unless it came from an `error` listener).
+   * @param onError - where a listener's failure goes: a handler, or a `Logger` (then it is logged, without
+   * the error itself, and re-emitted as an `error` event unless it came from an `error` listener).
    */
   constructor(onError: Logger | ((error: unknown, event: AuthEventName) => void)) {
     this.#onError = onError
@@ -87,7 +87,13 @@ export class AuthEventEmitter {
     if (event !== 'error') this.emit('error', error instanceof Error ? error : new Error(String(error)))
   }
 
-  /** Subscribes; returns the unsubscribe function (idempotent). */
+  /**
+   * Subscribes; returns the unsubscribe function (idempotent).
+   *
+   * @param event - the event's name
+   * @param listener - called with the event's payload
+   * @returns a function that unsubscribes this listener
+   */
   on<K extends AuthEventName>(event: K, listener: AuthEventListener<K>): () => void {
     this.#listeners ??= new Map()
     let set = this.#listeners.get(event)
@@ -106,14 +112,24 @@ export class AuthEventEmitter {
     }
   }
 
-  /** Calls every listener of `event` synchronously, in subscription order. */
+  /**
+   * Calls every listener of `event` synchronously, in subscription order.
+   *
+   * @param event - the event's name
+   * @param payload - passed to every listener
+   */
   emit<K extends AuthEventName>(event: K, payload: AuthEvents[K]): void {
     const set = this.#listeners?.get(event)
     if (set === undefined) return
     for (const listener of [...set]) (listener as (payload: AuthEvents[K]) => void)(payload)
   }
 
-  /** Number of listeners of `event`, or of all events. */
+  /**
+   * Number of listeners of `event`, or of all events.
+   *
+   * @param event - the event to count; all events when absent
+   * @returns the number of listeners
+   */
   listenerCount(event?: AuthEventName): number {
     if (this.#listeners === undefined) return 0
     if (event !== undefined) return this.#listeners.get(event)?.size ?? 0

@@ -4,27 +4,55 @@
  * "Bundle size"); each guard is a plain check with no coercion.
  */
 
-/** A non-null, non-array object. */
+/**
+ * A non-null, non-array object.
+ *
+ * @param value - anything
+ * @returns whether `value` is such an object
+ */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** A string with at least one character. */
+/**
+ * A string with at least one character.
+ *
+ * @param value - anything
+ * @returns whether `value` is such a string
+ */
 export function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0
 }
 
-/** A function. */
+/**
+ * A function.
+ *
+ * @param value - anything
+ * @returns whether `value` is a function
+ */
 export function isFunction(value: unknown): value is (...args: never[]) => unknown {
   return typeof value === 'function'
 }
 
-/** An object that has a function under each of `names`. */
+/**
+ * An object that has a function under each of `names`.
+ *
+ * @param value - anything
+ * @param names - the method names to look for
+ * @returns whether `value` is a non-array object with a function under every name
+ */
 export function hasMethods(value: unknown, names: readonly string[]): boolean {
   return isObject(value) && names.every((name) => isFunction(value[name]))
 }
 
-/** The string at `value[key]`, or `fallback`. */
+/**
+ * The string at `value[key]`, or `fallback`.
+ *
+ * @param value - the object to read
+ * @param key - the property to read
+ * @param fallback - returned when the property is not a string (default `''`)
+ * @returns the string, or `fallback`
+ */
 export function stringAt(value: Record<string, unknown>, key: string, fallback = ''): string {
   const found = value[key]
   return typeof found === 'string' ? found : fallback

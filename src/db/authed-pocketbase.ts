@@ -42,6 +42,10 @@ export class AuthedPocketBase extends PocketBase {
   readonly #auth: TokenSource
   readonly #settings: AuthedPocketBaseSettings
 
+  /**
+   * @param auth - where tokens come from: the `AuthClient`
+   * @param settings - the client's URL, per-request timeout (ms) and `fetch`
+   */
   constructor(auth: TokenSource, settings: AuthedPocketBaseSettings) {
     super(settings.url, createMemoryAuthStore(settings.url))
     this.#auth = auth
@@ -49,7 +53,15 @@ export class AuthedPocketBase extends PocketBase {
     this.autoCancellation(false)
   }
 
-  /** Sends one request with a fresh token; see the class description. */
+  /**
+   * Sends one request with a fresh token; see the class description.
+   *
+   * @param path - the request path, e.g. `/api/collections/posts/records`
+   * @param options - the `pocketbase` SDK's send options; `signal` cancels the request
+   * @returns the parsed response body, as the SDK's `send`
+   * @throws {AuthError} every failure, e.g. `aborted` (the caller's signal), `timeout`, `token_expired` (also
+   * after the one refresh and retry)
+   */
   override async send<T>(path: string, options: SendOptions): Promise<T> {
     throwIfCallerAborted(path, options)
     const token = await this.#auth.getToken()

@@ -44,7 +44,15 @@ export class DbCollection<T = RecordModel> {
     this.#schema = schema
   }
 
-  /** One page of records. @throws {AuthError} e.g. `token_expired`, `forbidden`, `unexpected_response` */
+  /**
+   * One page of records.
+   *
+   * @param page - the page number, from 1 (default 1)
+   * @param perPage - records per page (default 30)
+   * @param options - the `pocketbase` SDK's list options (`filter`, `sort`, `expand`, `signal`…)
+   * @returns the page; its `items` validated by the collection's schema when it has one
+   * @throws {AuthError} e.g. `token_expired`, `forbidden`, `unexpected_response`
+   */
   async getList(page = 1, perPage = 30, options?: RecordListOptions): Promise<ListResult<T>> {
     const list = await this.#read('GET', 'records', () =>
       this.#service.getList<unknown>(page, perPage, options),
@@ -52,20 +60,41 @@ export class DbCollection<T = RecordModel> {
     return { ...list, items: await this.#checkAll(isObject(list) ? list.items : undefined) }
   }
 
-  /** Every record matching the options (fetched in batches). */
+  /**
+   * Every record matching the options (fetched in batches).
+   *
+   * @param options - the `pocketbase` SDK's full-list options (`batch`, `filter`, `sort`…)
+   * @returns every matching record, validated by the collection's schema when it has one
+   * @throws {AuthError} e.g. `token_expired`, `forbidden`, `unexpected_response` (also for a record the
+   * schema rejects)
+   */
   async getFullList(options?: RecordFullListOptions): Promise<T[]> {
     return this.#checkAll(
       await this.#read('GET', 'records', () => this.#service.getFullList<unknown>(options)),
     )
   }
 
-  /** One record by id. @throws {NotFoundError} `not_found` */
+  /**
+   * One record by id.
+   *
+   * @param id - the record's id
+   * @param options - the `pocketbase` SDK's record options (`expand`, `fields`, `signal`…)
+   * @returns the record, validated by the collection's schema when it has one
+   * @throws {NotFoundError} `not_found`
+   */
   async getOne(id: string, options?: RecordOptions): Promise<T> {
     const record = await this.#read('GET', `records/${id}`, () => this.#service.getOne<unknown>(id, options))
     return this.#check(record, 'GET', `records/${id}`)
   }
 
-  /** The first record matching `filter`. @throws {NotFoundError} `not_found` */
+  /**
+   * The first record matching `filter`.
+   *
+   * @param filter - a PocketBase filter expression, e.g. `published = true`
+   * @param options - the `pocketbase` SDK's list options
+   * @returns the first match, validated by the collection's schema when it has one
+   * @throws {NotFoundError} `not_found` when nothing matches
+   */
   async getFirstListItem(filter: string, options?: RecordListOptions): Promise<T> {
     const record = await this.#read('GET', 'records', () =>
       this.#service.getFirstListItem<unknown>(filter, options),
@@ -73,13 +102,28 @@ export class DbCollection<T = RecordModel> {
     return this.#check(record, 'GET', 'records')
   }
 
-  /** Creates a record. @throws {ValidationError} `validation_failed` */
+  /**
+   * Creates a record.
+   *
+   * @param body - the record's fields, or `FormData` to upload files
+   * @param options - the `pocketbase` SDK's record options
+   * @returns the created record, validated by the collection's schema when it has one
+   * @throws {ValidationError} `validation_failed`
+   */
   async create(body: RecordBody<T>, options?: RecordOptions): Promise<T> {
     const record = await this.#read('POST', 'records', () => this.#service.create<unknown>(body, options))
     return this.#check(record, 'POST', 'records')
   }
 
-  /** Updates a record. @throws {ValidationError} `validation_failed` */
+  /**
+   * Updates a record.
+   *
+   * @param id - the record's id
+   * @param body - the fields to change, or `FormData` to upload files
+   * @param options - the `pocketbase` SDK's record options
+   * @returns the updated record, validated by the collection's schema when it has one
+   * @throws {ValidationError} `validation_failed`
+   */
   async update(id: string, body: RecordBody<T>, options?: RecordOptions): Promise<T> {
     const record = await this.#read('PATCH', `records/${id}`, () =>
       this.#service.update<unknown>(id, body, options),
@@ -87,7 +131,14 @@ export class DbCollection<T = RecordModel> {
     return this.#check(record, 'PATCH', `records/${id}`)
   }
 
-  /** Deletes a record. @throws {NotFoundError} `not_found` */
+  /**
+   * Deletes a record.
+   *
+   * @param id - the record's id
+   * @param options - the `pocketbase` SDK's record options
+   * @returns `true` once deleted
+   * @throws {NotFoundError} `not_found`
+   */
   delete(id: string, options?: RecordOptions): Promise<boolean> {
     return this.#read('DELETE', `records/${id}`, () => this.#service.delete(id, options))
   }
@@ -146,8 +197,9 @@ export class DbCollection<T = RecordModel> {
 }
 
 /**
- * Collection access for an `AuthClient`: every request carries a fresh token; a call made while the session is
- * known to be expired throws `token_expired` instead of silently running as a guest.
+ * Collection access for an `AuthClient`: every request carries a fresh token (refreshed first when due). A call
+ * never silently runs as a guest: it throws `not_authenticated` without a session, `token_expired` when the token
+ * expired and cannot be renewed, and `refresh_failed` when it expired during a refresh outage.
  */
 export class DbInterface {
   /** A `PocketBase` instance whose every request is authenticated the same way, for anything else. */
@@ -161,6 +213,9 @@ export class DbInterface {
   /**
    * The record calls of collection `name`.
    *
+   * @param name - the collection's name
+   * @param options - see {@link DbCollectionOptions}
+   * @returns the collection's record calls, typed `T`
    * @example
    * ```ts
    * const posts = db.collection<Post>('posts', { schema: PostSchema })
@@ -175,6 +230,9 @@ export class DbInterface {
 /**
  * Creates the db-interface adapter over an `AuthClient`.
  *
+ * @param auth - a client from `createAuthClient()`; the adapter takes its URL, timeout and `fetch`
+ * @returns the adapter, sharing the client's session
+ * @throws {TypeError} when `auth` is not an `AuthClient`.
  * @example
  * ```ts
  * const db = createDbInterface(auth)

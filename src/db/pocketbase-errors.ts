@@ -10,7 +10,12 @@ interface ClientResponseErrorLike {
   readonly originalError?: unknown
 }
 
-/** Whether `value` looks like the `pocketbase` SDK's `ClientResponseError` (from any copy of the SDK). */
+/**
+ * Whether `value` looks like the `pocketbase` SDK's `ClientResponseError` (from any copy of the SDK).
+ *
+ * @param value - anything thrown
+ * @returns `true` when it has a numeric `status`, a boolean `isAbort` and a `response`
+ */
 export function isClientResponseError(value: unknown): value is ClientResponseErrorLike {
   return (
     typeof value === 'object' &&
@@ -31,6 +36,12 @@ export interface AbortState {
 /**
  * Maps whatever the `pocketbase` SDK threw into exactly one `AuthError`; never `status: 0`.
  * The SDK's error is kept as `cause` only when it carries no response body (a body may hold a token).
+ *
+ * @param error - what the SDK threw
+ * @param method - the HTTP method, for the message
+ * @param path - the request path without query string
+ * @param abort - whether the adapter's timer fired or the caller aborted, and the timeout in ms
+ * @returns `timeout`, `aborted` or `network` errors for those cases, else the error for the response's status
  */
 export function fromPocketBaseError(
   error: unknown,

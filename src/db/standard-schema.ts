@@ -24,7 +24,12 @@ export interface StandardSchemaV1<Output = unknown> {
   }
 }
 
-/** Formats an issue path as `a.b.0`. */
+/**
+ * Formats an issue path as `a.b.0`.
+ *
+ * @param issue - a Standard Schema issue
+ * @returns the dotted path, or `(record)` when the issue has none
+ */
 export function formatIssuePath(issue: SchemaIssue): string {
   if (issue.path === undefined || issue.path.length === 0) return '(record)'
   return issue.path.map((segment) => String(typeof segment === 'object' ? segment.key : segment)).join('.')

@@ -42,6 +42,10 @@ export abstract class AuthError extends Error {
   /** The failed exchange (non-enumerable): method, path, status and parsed body. */
   declare readonly exchange?: FailedExchange
 
+  /**
+   * @param message - what failed and why; never a secret
+   * @param options - see {@link AuthErrorOptions}
+   */
   constructor(message: string, options: AuthErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
@@ -49,7 +53,12 @@ export abstract class AuthError extends Error {
     Object.defineProperty(this, 'exchange', { value: options.exchange, enumerable: false, writable: false })
   }
 
-  /** A JSON-safe summary without any secret, body or token. */
+  /**
+   * A JSON-safe summary without any secret, body or token.
+   *
+   * @returns `name`, `code`, `message`, `status` when set, and the subclass's extra fields; never `exchange`
+   * or `cause`
+   */
   toJSON(): Record<string, unknown> {
     const json: Record<string, unknown> = { name: this.name, code: this.code, message: this.message }
     if (this.status !== undefined) json.status = this.status
@@ -67,6 +76,8 @@ Object.defineProperty(AuthError.prototype, AUTH_ERROR_BRAND, { value: true })
 /**
  * Tells whether `value` is an error raised by this SDK, even one from another copy of the package.
  *
+ * @param value - anything, typically a caught error
+ * @returns `true` when `value` carries the package's `AuthError` brand and a string `code`
  * @example
  * ```ts
  * if (isAuthError(error) && error.code === 'rate_limited') await sleep(error.retryAfterMs ?? 1000)

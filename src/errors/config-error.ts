@@ -23,6 +23,10 @@ export class ConfigError extends AuthError {
   /** Every invalid option, by name. */
   readonly issues: readonly ConfigIssue[]
 
+  /**
+   * @param issues - every invalid option, argument or variable
+   * @param context - the message's prefix (default `'Invalid configuration'`)
+   */
   constructor(issues: readonly ConfigIssue[], context = 'Invalid configuration') {
     super(`${context}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`)
     this.issues = issues

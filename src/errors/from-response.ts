@@ -37,6 +37,10 @@ const MFA_MESSAGES: Readonly<Record<string, InvalidCredentialsReason>> = {
 /**
  * Maps one non-2xx PocketBase response to exactly one `AuthError`.
  * PocketBase only distinguishes many cases by message, so the known messages are matched here, in one place.
+ *
+ * @param exchange - the failed exchange, with its status and parsed body
+ * @param context - the endpoint's kind, whether a token was sent, and `Retry-After`
+ * @returns the error to throw; this function never throws it itself
  */
 export function errorFromResponse(
   exchange: FailedExchange & { status: number },
@@ -122,7 +126,13 @@ function readData(body: unknown): unknown {
   return typeof body === 'object' && body !== null ? (body as { data?: unknown }).data : undefined
 }
 
-/** Flattens PocketBase's (possibly nested) `data` object into `{ 'a.b.c': { code, message } }`. */
+/**
+ * Flattens PocketBase's (possibly nested) `data` object into `{ 'a.b.c': { code, message } }`.
+ *
+ * @param data - PocketBase's `data` object, untrusted
+ * @param prefix - the dotted path of `data` itself (default `''`)
+ * @returns field errors by dotted path; `{}` when `data` is not an object
+ */
 export function flattenFieldErrors(data: unknown, prefix = ''): Record<string, FieldError> {
   const result: Record<string, FieldError> = {}
   if (typeof data !== 'object' || data === null) return result

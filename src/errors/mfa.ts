@@ -26,6 +26,12 @@ export class MfaRequiredError extends AuthError {
   /** Which method was the first factor. */
   readonly firstFactor: FirstFactor
 
+  /**
+   * @param mfaId - the MFA session's id from PocketBase
+   * @param firstFactor - the method that succeeded
+   * @param expiresAt - when the MFA session expires (epoch ms), if known
+   * @param options - see {@link AuthErrorOptions}
+   */
   constructor(
     mfaId: string,
     firstFactor: FirstFactor,

@@ -13,6 +13,11 @@ export class OAuth2FailedError extends AuthError {
   /** The provider's `error` parameter, e.g. `access_denied`, when the provider sent one. */
   readonly providerError?: string
 
+  /**
+   * @param message - what failed and why
+   * @param providerError - the provider's `error` parameter, if it sent one
+   * @param options - see {@link AuthErrorOptions}
+   */
   constructor(message: string, providerError?: string, options?: AuthErrorOptions) {
     super(message, options)
     if (providerError !== undefined) this.providerError = providerError

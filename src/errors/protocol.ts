@@ -18,6 +18,11 @@ export class InvalidCredentialsError extends AuthError {
   /** Which refusal this is. */
   readonly reason: InvalidCredentialsReason
 
+  /**
+   * @param message - what failed and why
+   * @param reason - which refusal this is
+   * @param options - see {@link AuthErrorOptions}
+   */
   constructor(message: string, reason: InvalidCredentialsReason, options?: AuthErrorOptions) {
     super(message, options)
     this.reason = reason
@@ -61,6 +66,11 @@ export class ValidationError extends AuthError {
   /** Field errors by dotted path, e.g. `password` or `authToken.duration`. */
   readonly fieldErrors: Readonly<Record<string, FieldError>>
 
+  /**
+   * @param message - what failed and why
+   * @param fieldErrors - field errors by dotted path; may be empty
+   * @param options - see {@link AuthErrorOptions}
+   */
   constructor(message: string, fieldErrors: Record<string, FieldError>, options?: AuthErrorOptions) {
     super(message, options)
     this.fieldErrors = fieldErrors
@@ -78,6 +88,11 @@ export class RateLimitedError extends AuthError {
   /** How long to wait, when the server said so. */
   readonly retryAfterMs?: number
 
+  /**
+   * @param message - what failed and why
+   * @param retryAfterMs - how long to wait (ms), when the server said so
+   * @param options - see {@link AuthErrorOptions}
+   */
   constructor(message: string, retryAfterMs: number | undefined, options?: AuthErrorOptions) {
     super(message, options)
     if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs

@@ -18,7 +18,10 @@ export class TokenNotRefreshableError extends AuthError {
   readonly code = 'token_not_refreshable' as const
 }
 
-/** The token needed a refresh and it failed for a transient reason; `cause` has the underlying error. */
+/**
+ * The token expired and its refresh failed (network, server, or any answer other than a rejected token); `cause`
+ * has the underlying error.
+ */
 export class RefreshFailedError extends AuthError {
   /** Always `'refresh_failed'`. */
   readonly code = 'refresh_failed' as const

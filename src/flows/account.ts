@@ -26,7 +26,16 @@ async function post(
   })
 }
 
-/** `request-verification`: mails a verification link. Unknown or verified emails get the same answer. */
+/**
+ * `request-verification`: mails a verification link. Unknown or verified emails get the same answer.
+ *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param email - the address to verify
+ * @param options - `signal` cancels the request
+ * @throws {ConfigError} `config_invalid` when `email` is not an email address, before any request.
+ * @throws {AuthError} any code `pocketBaseRequest` throws for the request.
+ */
 export async function requestVerification(
   config: ResolvedConfig,
   collection: string,
@@ -37,7 +46,16 @@ export async function requestVerification(
   return post(config, collection, 'request-verification', { email }, options)
 }
 
-/** `confirm-verification` with the token from the mail. */
+/**
+ * `confirm-verification` with the token from the mail.
+ *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param token - the token from the verification mail
+ * @param options - `signal` cancels the request
+ * @throws {ConfigError} `config_invalid` for an empty token, before any request.
+ * @throws {AuthError} any code `pocketBaseRequest` throws for the request.
+ */
 export async function confirmVerification(
   config: ResolvedConfig,
   collection: string,
@@ -48,7 +66,16 @@ export async function confirmVerification(
   return post(config, collection, 'confirm-verification', { token }, options)
 }
 
-/** `request-password-reset`: mails a reset link. Unknown emails get the same answer. */
+/**
+ * `request-password-reset`: mails a reset link. Unknown emails get the same answer.
+ *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param email - the record's email address
+ * @param options - `signal` cancels the request
+ * @throws {ConfigError} `config_invalid` when `email` is not an email address, before any request.
+ * @throws {AuthError} any code `pocketBaseRequest` throws for the request.
+ */
 export async function requestPasswordReset(
   config: ResolvedConfig,
   collection: string,
@@ -59,7 +86,16 @@ export async function requestPasswordReset(
   return post(config, collection, 'request-password-reset', { email }, options)
 }
 
-/** `confirm-password-reset` with the token from the mail and the new password twice. */
+/**
+ * `confirm-password-reset` with the token from the mail and the new password twice.
+ *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param input - the token from the reset mail, the new password and its confirmation
+ * @param options - `signal` cancels the request
+ * @throws {ConfigError} `config_invalid` for an empty token, password or confirmation, before any request.
+ * @throws {AuthError} any code `pocketBaseRequest` throws for the request.
+ */
 export async function confirmPasswordReset(
   config: ResolvedConfig,
   collection: string,
@@ -74,7 +110,16 @@ export async function confirmPasswordReset(
   return post(config, collection, 'confirm-password-reset', input, options)
 }
 
-/** `request-email-change` for the signed-in record (needs its token); mails the new address. */
+/**
+ * `request-email-change` for the signed-in record (needs its token); mails the new address.
+ *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param newEmail - the address to change to (checked beforehand by `checkEmailChangeInput`)
+ * @param token - the signed-in record's token
+ * @param options - `signal` cancels the request
+ * @throws {AuthError} any code `pocketBaseRequest` throws for the request.
+ */
 export function requestEmailChange(
   config: ResolvedConfig,
   collection: string,
@@ -85,12 +130,26 @@ export function requestEmailChange(
   return post(config, collection, 'request-email-change', { newEmail }, options, token)
 }
 
-/** Validates `requestEmailChange` input before the client looks for a token. */
+/**
+ * Validates `requestEmailChange` input before the client looks for a token.
+ *
+ * @param newEmail - the address to change to
+ * @throws {ConfigError} `config_invalid` when `newEmail` is not an email address.
+ */
 export function checkEmailChangeInput(newEmail: string): void {
   new InputCheck('requestEmailChange').email('newEmail', newEmail).done()
 }
 
-/** `confirm-email-change` with the token from the mail and the record's current password. */
+/**
+ * `confirm-email-change` with the token from the mail and the record's current password.
+ *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param input - the token from the confirmation mail and the record's current password
+ * @param options - `signal` cancels the request
+ * @throws {ConfigError} `config_invalid` for an empty token or password, before any request.
+ * @throws {AuthError} any code `pocketBaseRequest` throws for the request.
+ */
 export async function confirmEmailChange(
   config: ResolvedConfig,
   collection: string,

@@ -56,7 +56,12 @@ function readProvider(value: unknown): OAuth2ProviderInfo | undefined {
   return info as unknown as OAuth2ProviderInfo
 }
 
-/** Checks an auth-methods body and drops PocketBase's legacy fields; `undefined` when the shape is wrong. */
+/**
+ * Checks an auth-methods body and drops PocketBase's legacy fields; `undefined` when the shape is wrong.
+ *
+ * @param body - the untrusted response body
+ * @returns the typed methods, or `undefined` when any part has the wrong shape
+ */
 export function readAuthMethods(body: unknown): AuthMethods | undefined {
   if (!isObject(body)) return undefined
   const { password, oauth2 } = body
@@ -82,6 +87,10 @@ export function readAuthMethods(body: unknown): AuthMethods | undefined {
 /**
  * `GET /api/collections/{collection}/auth-methods`, checked and without legacy fields.
  *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param signal - cancels the request
+ * @returns the collection's auth methods
  * @throws {UnexpectedResponseError} `unexpected_response` when the body has the wrong shape.
  */
 export async function fetchAuthMethods(

@@ -22,6 +22,8 @@ export interface ImpersonateOptions {
 /**
  * Validates `impersonate` arguments before any request.
  *
+ * @param recordId - id of the record to impersonate
+ * @param options - the `impersonate` options, if any
  * @throws {ConfigError} `config_invalid` for an empty record id or a negative or fractional duration.
  */
 export function checkImpersonateInput(recordId: string, options: ImpersonateOptions | undefined): void {
@@ -42,7 +44,17 @@ export function checkImpersonateInput(recordId: string, options: ImpersonateOpti
     .done()
 }
 
-/** `POST /api/collections/{collection}/impersonate/{recordId}` with a superuser token. */
+/**
+ * `POST /api/collections/{collection}/impersonate/{recordId}` with a superuser token.
+ *
+ * @param config - the client's resolved config
+ * @param superuserToken - the parent (superuser) session's token
+ * @param recordId - id of the record to impersonate; URL-encoded here
+ * @param collection - the auth collection of that record
+ * @param options - `durationSeconds` (0 when absent) and `signal`
+ * @returns the checked auth response with the impersonation token
+ * @throws {AuthError} any code `requestAuth` throws, e.g. `forbidden` for a 403.
+ */
 export function impersonateRequest(
   config: ResolvedConfig,
   superuserToken: string,

@@ -26,7 +26,12 @@ export interface OAuth2Meta {
 /** An OAuth2 sign-in's result: the session plus the provider `meta`. */
 export type OAuth2AuthSession = AuthSession & { readonly meta: OAuth2Meta }
 
-/** Reads PocketBase's OAuth2 `meta` leniently: a missing or mistyped field becomes empty rather than failing. */
+/**
+ * Reads PocketBase's OAuth2 `meta` leniently: a missing or mistyped field becomes empty rather than failing.
+ *
+ * @param meta - the untrusted `meta` of an auth response
+ * @returns every field; `''`, `false` or `{}` where `meta` lacks it
+ */
 export function readOAuth2Meta(meta: unknown): OAuth2Meta {
   const m = isObject(meta) ? meta : {}
   return {

@@ -15,18 +15,29 @@ export class OAuth2StateStore {
   #pending: Map<string, PendingOAuth2> | undefined
   readonly #now: () => number
 
+  /** @param now - the clock, in epoch milliseconds */
   constructor(now: () => number) {
     this.#now = now
   }
 
-  /** Remembers an attempt. */
+  /**
+   * Remembers an attempt.
+   *
+   * @param state - the attempt's `state`, its key
+   * @param pending - what `completeOAuth2` needs, and when it expires (epoch ms)
+   */
   add(state: string, pending: PendingOAuth2): void {
     this.#sweep()
     this.#pending ??= new Map()
     this.#pending.set(state, pending)
   }
 
-  /** Returns and forgets the attempt for `state`; `undefined` when unknown, used or expired. */
+  /**
+   * Returns and forgets the attempt for `state`; `undefined` when unknown, used or expired.
+   *
+   * @param state - the `state` from the callback
+   * @returns the pending attempt, or `undefined`
+   */
   take(state: string): PendingOAuth2 | undefined {
     this.#sweep()
     const pending = this.#pending?.get(state)
@@ -39,7 +50,11 @@ export class OAuth2StateStore {
     this.#pending = undefined
   }
 
-  /** How many attempts are pending. */
+  /**
+   * How many attempts are pending.
+   *
+   * @returns the number of attempts neither used nor expired
+   */
   get size(): number {
     this.#sweep()
     return this.#pending?.size ?? 0

@@ -43,7 +43,20 @@ export interface OAuth2SignInOptions extends AuthCallOptions {
   link?: boolean
 }
 
-/** Starts an authorization-code + PKCE attempt; the verifier stays in `states`. */
+/**
+ * Starts an authorization-code + PKCE attempt; the verifier stays in `states`.
+ *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param states - where the pending attempt is kept until `completeOAuth2`
+ * @param provider - the provider's key, e.g. `google`
+ * @param options - see {@link StartOAuth2Options}
+ * @param ttlMs - how long the attempt stays usable, in milliseconds
+ * @returns the provider URL (with the encoded redirect URL appended) and the attempt's `state`
+ * @throws {ConfigError} `config_invalid` for an empty provider or a redirect URL that is not absolute.
+ * @throws {OAuth2FailedError} `oauth2_failed` when OAuth2 or this provider is not enabled on the collection.
+ * @throws {AuthError} any code `fetchAuthMethods` throws.
+ */
 export async function startOAuth2(
   config: ResolvedConfig,
   collection: string,
@@ -73,7 +86,13 @@ export async function startOAuth2(
   return { url: info.authURL + encodeURIComponent(options.redirectUrl), state: info.state }
 }
 
-/** Reads `{ state, code, error }` from a callback URL (query or fragment). */
+/**
+ * Reads `{ state, code, error }` from a callback URL (query or fragment).
+ *
+ * @param callbackUrl - the URL the provider redirected to
+ * @returns `state` (`''` when absent), `code` and `error`: from the query if it has any, else the fragment
+ * @throws {OAuth2StateInvalidError} `oauth2_state_invalid` when `callbackUrl` is not a valid URL.
+ */
 export function parseOAuth2Callback(callbackUrl: string | URL): OAuth2Callback {
   let url: URL
   try {
@@ -92,6 +111,12 @@ export function parseOAuth2Callback(callbackUrl: string | URL): OAuth2Callback {
 /**
  * Checks a callback against the pending attempt (single use) and exchanges the code.
  *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param states - the pending attempts; the matching one is taken out
+ * @param callback - the callback's `state`, and `code` or `error`
+ * @param options - the sign-in options, plus the session `token` to send when linking
+ * @returns the checked auth response, `meta` included
  * @throws {OAuth2StateInvalidError} `oauth2_state_invalid` for an unknown, expired or reused state.
  * @throws {OAuth2FailedError} `oauth2_failed` when the provider sent `error=` or the exchange failed.
  */
@@ -127,7 +152,16 @@ export function completeOAuth2(
   })
 }
 
-/** The low-level exchange: `POST /api/collections/{collection}/auth-with-oauth2`. */
+/**
+ * The low-level exchange: `POST /api/collections/{collection}/auth-with-oauth2`.
+ *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param input - provider, code, PKCE verifier, redirect URL, optional `createData` and sign-in options
+ * @returns the checked auth response, `meta` included
+ * @throws {ConfigError} `config_invalid` for an empty provider, code or verifier, a redirect URL that is not
+ * absolute, a `createData` that is not an object, or bad options; before any request.
+ */
 export function oauth2CodeSignIn(
   config: ResolvedConfig,
   collection: string,

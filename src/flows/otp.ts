@@ -15,7 +15,13 @@ export interface RequestOTPResult {
 /**
  * `POST /api/collections/{collection}/request-otp`.
  *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param email - the address to mail the code to
+ * @param signal - cancels the request
+ * @returns the `otpId` PocketBase answered
  * @throws {ConfigError} `config_invalid` when `email` is not an email address.
+ * @throws {UnexpectedResponseError} `unexpected_response` when the response has no `otpId`.
  */
 export async function requestOTP(
   config: ResolvedConfig,
@@ -39,6 +45,12 @@ export async function requestOTP(
 /**
  * `POST /api/collections/{collection}/auth-with-otp`.
  *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param otpId - the `otpId` from `requestOTP`
+ * @param code - the one-time password from the mail
+ * @param options - see {@link AuthCallOptions}
+ * @returns the checked auth response, for `buildSession`
  * @throws {ConfigError} `config_invalid` for an empty otpId or code, before any request.
  */
 export function otpSignIn(

@@ -7,6 +7,12 @@ import { authQuery, requestAuth } from './sign-in-request.js'
 /**
  * `POST /api/collections/{collection}/auth-with-password`.
  *
+ * @param config - the client's resolved config
+ * @param collection - the auth collection's name
+ * @param identity - email, or another identity field of the collection
+ * @param password - the record's password
+ * @param options - see {@link AuthCallOptions}
+ * @returns the checked auth response, for `buildSession`
  * @throws {ConfigError} `config_invalid` for an empty identity or password, before any request.
  */
 export function passwordSignIn(

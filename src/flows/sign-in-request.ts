@@ -10,7 +10,12 @@ import type { AuthCallOptions } from './input.js'
 /** Fields the SDK needs from every auth response, added to any `fields` filter the caller gives. */
 const REQUIRED_FIELDS = 'token,record.id,record.collectionId,record.collectionName'
 
-/** Query string for the `fields` and `expand` options. */
+/**
+ * Query string for the `fields` and `expand` options.
+ *
+ * @param options - the call's options, if any
+ * @returns `fields` with the SDK's required fields appended, and `expand`; each `undefined` when not given
+ */
 export function authQuery(options: AuthCallOptions | undefined): Record<string, string | undefined> {
   return {
     fields: options?.fields === undefined ? undefined : `${options.fields},${REQUIRED_FIELDS}`,
@@ -27,6 +32,9 @@ export type AuthEndpointRequest = Omit<PocketBaseRequest, 'method' | 'endpoint'>
 /**
  * POSTs to an endpoint that answers `{ token, record }` and checks the body.
  *
+ * @param config - the client's resolved config
+ * @param request - the endpoint's path, query, body, token and signal; `factor` for sign-in endpoints
+ * @returns the checked body with the server clock offset, arrival time and exchange
  * @throws {UnexpectedResponseError} `unexpected_response` when the body has the wrong shape.
  */
 export async function requestAuth(

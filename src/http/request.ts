@@ -31,7 +31,13 @@ export interface PocketBaseResponse {
   readonly exchange: FailedExchange
 }
 
-/** Builds `/api/collections/{collection}/{action}` with the collection name encoded. */
+/**
+ * Builds `/api/collections/{collection}/{action}` with the collection name encoded.
+ *
+ * @param collection - the collection's name; URL-encoded here
+ * @param action - the rest of the path, e.g. `auth-with-password`; used as it is
+ * @returns the path, starting with `/api/`
+ */
 export function collectionPath(collection: string, action: string): string {
   return `/api/collections/${encodeURIComponent(collection)}/${action}`
 }
@@ -39,6 +45,16 @@ export function collectionPath(collection: string, action: string): string {
 /**
  * Sends one request with a per-request timeout, honouring the caller's signal, and maps every failure to
  * exactly one `AuthError`. `fetch` is looked up on each call so test tools and users can intercept it.
+ *
+ * @param config - base URL, timeout (ms), `fetch`, clock and `userAgent`
+ * @param request - see {@link PocketBaseRequest}
+ * @returns the 2xx response; `body` is the parsed JSON, `undefined` when empty
+ * @throws {AbortedError} `aborted` when `request.signal` aborts.
+ * @throws {TimeoutError} `timeout` when no complete response arrives within `config.timeoutMs`.
+ * @throws {NetworkError} `network` when no response arrives or the body breaks off.
+ * @throws {UnexpectedResponseError} `unexpected_response` for a body that is not JSON (except with status
+ * 403, 404, 429 or 5xx).
+ * @throws {AuthError} for any other non-2xx answer, the error `errorFromResponse` maps it to.
  */
 export async function pocketBaseRequest(
   config: ResolvedConfig,

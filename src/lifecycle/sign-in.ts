@@ -16,11 +16,16 @@ export class SignInRunner {
   readonly #deps: ClientCore
   #mfaDurationSeconds: number | undefined
 
+  /** @param core - the client's shared parts */
   constructor(core: ClientCore) {
     this.#deps = core
   }
 
-  /** Remembers the MFA duration from an auth-methods answer, for `MfaRequiredError.expiresAt`. */
+  /**
+   * Remembers the MFA duration from an auth-methods answer, for `MfaRequiredError.expiresAt`.
+   *
+   * @param seconds - the MFA duration in seconds; `undefined` when MFA is disabled
+   */
   rememberMfaDuration(seconds: number | undefined): void {
     this.#mfaDurationSeconds = seconds
   }
@@ -28,6 +33,13 @@ export class SignInRunner {
   /**
    * Runs a sign-in. `request` checks its arguments synchronously before it sends anything, so a call with bad
    * arguments fails without superseding a sign-in that is already in flight.
+   *
+   * @param factor - the flow's method, for `MfaRequiredError` and logs
+   * @param request - starts the flow's request; throws synchronously for bad arguments
+   * @returns the new session, stored and announced with `signedIn`
+   * @throws {MfaRequiredError} `mfa_required`, with `expiresAt` when the MFA duration is known; emits
+   * `mfaRequired`.
+   * @throws {AbortedError} `aborted` when a later sign-in or `logout()` superseded this one.
    */
   async run(factor: FirstFactor, request: () => Promise<ReceivedAuth>): Promise<AuthSession> {
     const { state } = this.#deps
@@ -58,7 +70,13 @@ export class SignInRunner {
     return session
   }
 
-  /** Runs an OAuth2 sign-in; resolves with the session plus the provider `meta` (never stored). */
+  /**
+   * Runs an OAuth2 sign-in; resolves with the session plus the provider `meta` (never stored).
+   *
+   * @param request - starts the OAuth2 exchange; throws synchronously for bad arguments
+   * @returns the new session plus the provider's `meta`
+   * @throws {AuthError} as `run`.
+   */
   async runOAuth2(request: () => Promise<ReceivedAuth>): Promise<OAuth2AuthSession> {
     let meta: unknown
     const session = await this.run('oauth2', () =>

@@ -26,21 +26,35 @@ export class TokenKeeper {
   /** After a transient refresh failure, `getToken` waits until then before asking the server again. */
   #outage: { failures: number; until: number; version: number; error: AuthError } | undefined
 
+  /** @param core - the client's shared parts */
   constructor(core: ClientCore) {
     this.#deps = core
   }
 
-  /** Whether a `credentials` callback exists. */
+  /**
+   * Whether a `credentials` callback exists.
+   *
+   * @returns `true` when the client was created with `credentials`
+   */
   get canSignInUnattended(): boolean {
     return this.#deps.config.credentials !== undefined
   }
 
-  /** Whether this keeper can renew a non-refreshable token (impersonated child with `renew`). */
+  /**
+   * Whether this keeper can renew a non-refreshable token (impersonated child with `renew`).
+   *
+   * @returns `true` for a child client created by `impersonate()` with `renew: true`
+   */
   get canRenew(): boolean {
     return this.#deps.renew !== undefined
   }
 
-  /** See `AuthClient.getToken`. */
+  /**
+   * See `AuthClient.getToken`.
+   *
+   * @returns the session's token, refreshed or signed in first when due
+   * @throws {AuthError} the codes listed on `AuthClient.getToken`.
+   */
   async getToken(): Promise<string> {
     const { config, state } = this.#deps
     const session = state.current
@@ -114,6 +128,11 @@ export class TokenKeeper {
    * after the session changed is discarded (`AbortedError`). A 401 ends the session and throws
    * `TokenExpiredError`. A caller's `signal` only cancels that caller's wait, never the shared request (the
    * refresh timer may be waiting on it too).
+   *
+   * @param options - `signal` stops this caller's wait; `fields` and `expand` shape the response
+   * @returns the refreshed (or renewed) session
+   * @throws {AuthError} `aborted`, `token_expired`, `not_authenticated` (no session), `token_not_refreshable`
+   * (impersonation token without `renew`), and any code of the request.
    */
   refresh(options?: { signal?: AbortSignal; fields?: string; expand?: string }): Promise<AuthSession> {
     const { signal, ...query } = options ?? {}
@@ -179,6 +198,12 @@ export class TokenKeeper {
    * Signs in through the `credentials` callback; single-flight. A callback that throws (or rejects) with
    * something other than an `AuthError` fails this attempt with `not_authenticated` (the error as `cause`); the
    * next call asks the callback again.
+   *
+   * @returns the new session
+   * @throws {NotAuthenticatedError} `not_authenticated` without `credentials`, or when the callback throws
+   * something other than an `AuthError`.
+   * @throws {ConfigError} `config_invalid` when the callback gives no non-empty `identity` and `password`.
+   * @throws {AuthError} any code of the password sign-in, or an `AuthError` the callback threw.
    */
   signInWithCredentials(): Promise<AuthSession> {
     if (this.#reSigningIn !== undefined) return this.#reSigningIn
@@ -227,6 +252,9 @@ export class TokenKeeper {
   /**
    * Ends the session when the server rejected `token` on an endpoint that needs auth, so the client no longer
    * offers a token the server refuses.
+   *
+   * @param error - what the request threw; only `token_expired` counts
+   * @param token - the token the request sent; nothing happens when the session holds another one by now
    */
   endIfRejected(error: unknown, token: string): void {
     const { config, state } = this.#deps

@@ -9,6 +9,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 /**
  * A `Logger` that writes one line per entry to stderr (via `console`), for `level` and quieter.
  *
+ * @param level - the most verbose level written; `silent` writes nothing
+ * @param sink - receives each line through its `error` method (default `console`)
+ * @returns a logger writing `[pocketbase-auth] <level>: <message>`, then the context as JSON when given
  * @example
  * ```ts
  * createAuthClient({ url, logger: createConsoleLogger('info') })

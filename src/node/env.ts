@@ -35,7 +35,10 @@ export interface SuperuserCredentials {
 export interface PocketBaseEnv {
   /** `POCKETBASE_URL` */
   readonly url: string
-  /** `POCKETBASE_AUTH_COLLECTION` (default `users`; `_superusers` when superuser variables are set). */
+  /**
+   * `POCKETBASE_AUTH_COLLECTION`, or `undefined` when unset (`createAuthClientFromEnv` then uses `_superusers` with
+   * superuser variables, else `users`).
+   */
   readonly collection: string | undefined
   /** `POCKETBASE_SUPERUSER_EMAIL` + `POCKETBASE_SUPERUSER_PASSWORD`, when both are set. */
   readonly superuser: SuperuserCredentials | undefined
@@ -126,6 +129,9 @@ function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
  * Reads configuration from the environment and a dotenv file (the environment wins). Values are checked by
  * zod; one `ConfigError` names every bad variable and never echoes a value.
  *
+ * @param options - see {@link LoadEnvOptions}
+ * @returns the checked values: `url` without trailing slashes; unset optional variables are `undefined`,
+ * except `logLevel` (`silent`)
  * @throws {ConfigError} `config_invalid`
  * @example
  * ```ts

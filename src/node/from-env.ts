@@ -12,6 +12,8 @@ export type CreateAuthClientFromEnvOptions = LoadEnvOptions & Partial<AuthClient
  * `_superusers` client whose `credentials` re-read the environment on each unattended sign-in, so no
  * password is kept in the client; `getToken()` then signs in by itself.
  *
+ * @param options - see {@link CreateAuthClientFromEnvOptions}
+ * @returns a new client; with superuser variables, one on `_superusers` (unless the collection is set)
  * @throws {ConfigError} `config_invalid`
  * @example
  * ```ts

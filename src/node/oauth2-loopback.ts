@@ -31,12 +31,16 @@ const PAGE = (title: string, text: string): string =>
  * `openUrl`, receives the callback, checks `state` and exchanges the code. The browser gets a small page that
  * says it may be closed. The listener closes on success, failure, timeout or abort.
  *
+ * @param auth - the client to sign in; it emits `signedIn` as for `completeOAuth2`
+ * @param provider - the provider's key, e.g. `google`
+ * @param options - see {@link OAuth2LoopbackOptions}
  * @returns The session plus the provider's `meta` (as `completeOAuth2`).
  * @throws {OAuth2FailedError} `oauth2_failed` when the provider refuses.
  * @throws {OAuth2StateInvalidError} `oauth2_state_invalid` when the callback's state is not this attempt's.
  * @throws {TimeoutError} `timeout` when no callback arrives within `timeoutMs`.
  * @throws {AbortedError} `aborted` when `signal` aborts.
  * @throws {ConfigError} `config_invalid` for bad options, before listening.
+ * @throws {NetworkError} `network` when it cannot listen on `127.0.0.1:port`.
  * @example
  * ```ts
  * const session = await authWithOAuth2Loopback(auth, 'google', {

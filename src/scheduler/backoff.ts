@@ -13,6 +13,10 @@ export const RETRY_POLICY = Object.freeze({
 /**
  * Delay before retry number `attempt` (0-based): exponential, capped, with jitter so many clients that failed
  * together do not retry together.
+ *
+ * @param attempt - the retry's number, from 0 (a negative number counts as 0)
+ * @param random - returns a number in [0, 1) (default `Math.random`)
+ * @returns the delay in whole milliseconds: 50% to 100% of `min(maxMs, baseMs * factor ** attempt)`
  */
 export function backoffDelayMs(attempt: number, random: () => number = Math.random): number {
   const exponential = Math.min(

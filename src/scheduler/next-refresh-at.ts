@@ -4,6 +4,11 @@ export const MAX_SKEW_SHARE = 0.2
 /**
  * How long before expiry (ms) a token counts as due for refresh: `refreshSkewSeconds`, but never more than 20%
  * of the token's lifetime, so a 10-second token is refreshed 2 s before expiry, not immediately.
+ *
+ * @param expiresAt - when the token expires, epoch ms
+ * @param issuedAt - when the token was received, epoch ms
+ * @param refreshSkewSeconds - the configured skew, in seconds
+ * @returns the skew in milliseconds; 0 for a token whose `expiresAt` is not after `issuedAt`
  */
 export function effectiveSkewMs(expiresAt: number, issuedAt: number, refreshSkewSeconds: number): number {
   const lifetime = Math.max(0, expiresAt - issuedAt)
@@ -14,6 +19,11 @@ export function effectiveSkewMs(expiresAt: number, issuedAt: number, refreshSkew
  * When (epoch ms) a token should be refreshed: `expiresAt - effectiveSkewMs`, and never before `now`.
  * Pure: the timer shell only turns the answer into a `setTimeout`.
  *
+ * @param expiresAt - when the token expires, epoch ms
+ * @param issuedAt - when the token was received, epoch ms
+ * @param now - the current time, epoch ms
+ * @param refreshSkewSeconds - the configured skew, in seconds
+ * @returns when to refresh, epoch ms; `now` when that time has already passed
  * @example
  * ```ts
  * nextRefreshAt(10_000, 0, 0, 300) // 8_000: 20% of a 10 s lifetime
@@ -28,7 +38,14 @@ export function nextRefreshAt(
   return Math.max(now, expiresAt - effectiveSkewMs(expiresAt, issuedAt, refreshSkewSeconds))
 }
 
-/** Whether a token is within its refresh window at `now`. */
+/**
+ * Whether a token is within its refresh window at `now`.
+ *
+ * @param session - the token's `expiresAt` and `issuedAt`, epoch ms
+ * @param now - the current time, epoch ms
+ * @param refreshSkewSeconds - the configured skew, in seconds
+ * @returns `true` from `expiresAt - effectiveSkewMs` on, expired tokens included
+ */
 export function isRefreshDue(
   session: { readonly expiresAt: number; readonly issuedAt: number },
   now: number,

@@ -27,6 +27,7 @@ export class RefreshScheduler {
   #stopped = false
   #expiringAnnouncedFor: string | undefined
 
+  /** @param core - the client's shared parts */
   constructor(core: ClientCore) {
     this.#deps = core
   }

@@ -8,7 +8,12 @@ import { MAX_TIMER_DELAY_MS } from '../config.js'
 export class SingleTimer {
   #handle: ReturnType<typeof setTimeout> | undefined
 
-  /** Replaces any armed callback with `callback` after `delayMs`. */
+  /**
+   * Replaces any armed callback with `callback` after `delayMs`.
+   *
+   * @param delayMs - the wait in milliseconds; rounded up, clamped to 0…2^31-1
+   * @param callback - called once when the timer fires
+   */
   arm(delayMs: number, callback: () => void): void {
     this.cancel()
     const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, Math.ceil(delayMs)))
@@ -21,7 +26,11 @@ export class SingleTimer {
     this.#handle = handle
   }
 
-  /** Whether a callback is armed. */
+  /**
+   * Whether a callback is armed.
+   *
+   * @returns `true` from `arm()` until the callback runs or `cancel()` is called
+   */
   get isArmed(): boolean {
     return this.#handle !== undefined
   }

@@ -9,7 +9,13 @@ export interface AuthResponseBody {
   readonly meta?: Readonly<Record<string, unknown>>
 }
 
-/** Checks an untrusted sign-in/refresh body: `{ token, record: { id, collectionId, collectionName }, meta? }`. */
+/**
+ * Checks an untrusted sign-in/refresh body: `{ token, record: { id, collectionId, collectionName }, meta? }`.
+ *
+ * @param body - the parsed response body
+ * @returns the same body, typed; `undefined` when a required field is missing or empty, or `meta` is not an
+ * object
+ */
 export function parseAuthResponse(body: unknown): AuthResponseBody | undefined {
   if (!isObject(body) || !isNonEmptyString(body.token)) return undefined
   const { record, meta } = body

@@ -18,6 +18,8 @@ export interface ReceivedAuth {
 /**
  * Builds an `AuthSession` from a sign-in or refresh response.
  *
+ * @param received - the checked body, the server clock offset, arrival time and exchange
+ * @returns a frozen session; `expiresAt` is the token's `exp` moved to our clock by the offset
  * @throws {UnexpectedResponseError} `unexpected_response` when the token is not a PocketBase auth token or does
  * not belong to the returned record.
  */

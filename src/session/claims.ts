@@ -17,6 +17,9 @@ export interface AuthTokenClaims {
  * Decodes (without verifying: only the server holds the key) a PocketBase auth token's claims with jose, and
  * checks them. Returns `undefined` for anything that is not a PocketBase auth token, without saying why: the
  * reason could quote the token.
+ *
+ * @param token - the token from an auth response
+ * @returns the checked claims (`refreshable` is `true` when absent), or `undefined`
  */
 export function readAuthTokenClaims(token: string): AuthTokenClaims | undefined {
   let claims: Record<string, unknown>

@@ -4,6 +4,10 @@
  * `Date` has one-second resolution, so the server time lies in `[date, date + 1000)`. Taking the upper bound
  * makes every expiry computed from it err early (by under a second), never late.
  * Returns 0 when the header is missing or unreadable.
+ *
+ * @param dateHeader - the response's `Date` header, if any
+ * @param receivedAt - our clock when the response arrived, epoch ms
+ * @returns the offset in milliseconds, positive when the server is ahead
  */
 export function serverClockOffsetMs(dateHeader: string | null | undefined, receivedAt: number): number {
   if (dateHeader === null || dateHeader === undefined) return 0

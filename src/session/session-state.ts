@@ -13,27 +13,48 @@ export class SessionState {
   #version = 0
   #signInIntent = 0
 
+  /**
+   * @param store - where the session lives
+   * @param core - the client's shared parts (logger, scheduler, events)
+   */
   constructor(store: TokenStore, core: ClientCore) {
     this.#store = store
     this.#core = core
   }
 
-  /** The current session, or `null`. */
+  /**
+   * The current session, or `null`.
+   *
+   * @returns the store's session, or `null`
+   */
   get current(): AuthSession | null {
     return this.#store.get()
   }
 
-  /** Bumped on every change of the session. */
+  /**
+   * Bumped on every change of the session.
+   *
+   * @returns how many times the session changed so far, from 0
+   */
   get version(): number {
     return this.#version
   }
 
-  /** Marks the start of a sign-in; a later sign-in or a logout makes this one stale. */
+  /**
+   * Marks the start of a sign-in; a later sign-in or a logout makes this one stale.
+   *
+   * @returns the sign-in's intent, for `isLatestSignIn`
+   */
   beginSignIn(): number {
     return ++this.#signInIntent
   }
 
-  /** Whether no sign-in or logout started after the one holding `intent`. */
+  /**
+   * Whether no sign-in or logout started after the one holding `intent`.
+   *
+   * @param intent - what `beginSignIn` returned
+   * @returns `true` while that sign-in is the latest
+   */
   isLatestSignIn(intent: number): boolean {
     return intent === this.#signInIntent
   }
@@ -43,7 +64,12 @@ export class SessionState {
     this.#signInIntent++
   }
 
-  /** Stores a new session and announces it. */
+  /**
+   * Stores a new session and announces it.
+   *
+   * @param session - the new session
+   * @param event - the event to emit with it
+   */
   apply(session: AuthSession, event: 'signedIn' | 'tokenRefreshed'): void {
     this.#store.set(session)
     this.#version++
@@ -57,7 +83,11 @@ export class SessionState {
     this.#core.events.emit(event, session)
   }
 
-  /** Forgets the session and announces why; does nothing when there is none. */
+  /**
+   * Forgets the session and announces why; does nothing when there is none.
+   *
+   * @param reason - sent with the `signedOut` event and logged
+   */
   end(reason: SignedOutReason): void {
     const session = this.#store.get()
     if (session === null) return

@@ -5,9 +5,17 @@ import type { AuthSession } from './types.js'
  * must share a session, and keep it off disk.
  */
 export interface TokenStore {
-  /** The current session, or `null`. */
+  /**
+   * The current session, or `null`.
+   *
+   * @returns the session last `set`, or `null` before any `set` and after `clear()`
+   */
   get(): AuthSession | null
-  /** Replaces the session. */
+  /**
+   * Replaces the session.
+   *
+   * @param session - the new session, a frozen object
+   */
   set(session: AuthSession): void
   /** Forgets the session. */
   clear(): void
@@ -17,12 +25,20 @@ export interface TokenStore {
 export class MemoryTokenStore implements TokenStore {
   #session: AuthSession | null = null
 
-  /** The current session, or `null`. */
+  /**
+   * The current session, or `null`.
+   *
+   * @returns the session last `set`, or `null` before any `set` and after `clear()`
+   */
   get(): AuthSession | null {
     return this.#session
   }
 
-  /** Replaces the session. */
+  /**
+   * Replaces the session.
+   *
+   * @param session - the new session
+   */
   set(session: AuthSession): void {
     this.#session = session
   }
@@ -32,7 +48,11 @@ export class MemoryTokenStore implements TokenStore {
     this.#session = null
   }
 
-  /** Never reveals the token when inspected or serialised. */
+  /**
+   * Never reveals the token when inspected or serialised.
+   *
+   * @returns `{ session: 'present' }` while a session is held, else `{ session: null }`
+   */
   toJSON(): { session: 'present' | null } {
     return { session: this.#session === null ? null : 'present' }
   }
@@ -41,6 +61,7 @@ export class MemoryTokenStore implements TokenStore {
 /**
  * Creates the default in-memory token store.
  *
+ * @returns a new, empty `MemoryTokenStore`
  * @example
  * ```ts
  * const store = createMemoryTokenStore()
