@@ -8,7 +8,7 @@
  * separates what a timeout costs in `fetch` from what the adapter itself adds.
  */
 import PocketBase from 'pocketbase'
-import { createAuthClient, createDbInterface } from '../src/index.js'
+import { createAuthClient, createDbInterface } from './library.js'
 import type { BenchServer } from './fixture.js'
 import { median, ms, percentile, printTable } from './stats.js'
 

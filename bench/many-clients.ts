@@ -5,7 +5,7 @@
  * while the timers fire.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createAuthClient, type AuthClient } from '../src/index.js'
+import { createAuthClient, type AuthClient } from './library.js'
 import { ms, printTable, sleep } from './stats.js'
 
 const b64 = (value: string): string => Buffer.from(value).toString('base64url')

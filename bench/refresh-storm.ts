@@ -4,7 +4,7 @@
  * latency with the same N calls on a fresh token.
  */
 import { startCountingProxy } from '../dev/index.js'
-import { createAuthClient, createDbInterface } from '../src/index.js'
+import { createAuthClient, createDbInterface } from './library.js'
 import type { BenchServer } from './fixture.js'
 import { median, ms, percentile, printTable } from './stats.js'
 

@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: starts its own PocketBase (dev/), runs the three benchmarks, prints tables, stops.
- * Run as `node --expose-gc --import tsx bench/run.ts` for the heap-per-client figure.
+ * `npm run bench`: builds `dist/`, starts its own PocketBase (dev/), runs the three benchmarks against the built
+ * package, prints tables, stops.
+ * `--expose-gc` lets the heap-per-client figure collect garbage before each reading.
  * Bounded: a watchdog ends the run after 3 minutes.
  */
 import { runAdapterOverhead } from './adapter-overhead.js'
