@@ -26,7 +26,8 @@ export interface AuthClientOptions {
   /** Refresh the token in the background before it expires. @default true */
   autoRefresh?: boolean
   /**
-   * Refresh when less than this many seconds of the token's life is left (capped at 20% of its lifetime).
+   * Refresh when less than this many seconds of the token's life is left (capped at 20% of its lifetime). The
+   * background timer picks its moment in the first quarter of that window, so clients do not refresh in step.
    * @default 300
    */
   refreshSkewSeconds?: number

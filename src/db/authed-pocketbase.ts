@@ -101,9 +101,9 @@ export class AuthedPocketBase extends PocketBase {
       signal: controller.signal,
       requestKey: null,
     }
-    // Unset, the SDK calls the global fetch; a custom one is wrapped so that it is never called as a method.
-    if (customFetch === undefined) delete init.fetch
-    else init.fetch = (input, request) => customFetch(input, request)
+    // The client's `fetch` is wrapped so that it is never called as a method; without one, the SDK uses a
+    // per-call `fetch` if given, else the global one.
+    if (customFetch !== undefined) init.fetch = (input, request) => customFetch(input, request)
     try {
       return await super.send<T>(path, init)
     } catch (error) {

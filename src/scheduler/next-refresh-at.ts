@@ -2,6 +2,12 @@
 export const MAX_SKEW_SHARE = 0.2
 
 /**
+ * Share of the refresh window over which timers spread their refreshes, so that clients signed in together do
+ * not all refresh in the same instant: a refresh is due with between 100% and 75% of the skew left.
+ */
+export const REFRESH_SPREAD_SHARE = 0.25
+
+/**
  * How long before expiry (ms) a token counts as due for refresh: `refreshSkewSeconds`, but never more than 20%
  * of the token's lifetime, so a 10-second token is refreshed 2 s before expiry, not immediately.
  *
@@ -16,17 +22,20 @@ export function effectiveSkewMs(expiresAt: number, issuedAt: number, refreshSkew
 }
 
 /**
- * When (epoch ms) a token should be refreshed: `expiresAt - effectiveSkewMs`, and never before `now`.
- * Pure: the timer shell only turns the answer into a `setTimeout`.
+ * When (epoch ms) a token should be refreshed: `expiresAt - effectiveSkewMs`, moved later by `spread` times a
+ * quarter of that skew, and never before `now`. Pure: the timer shell only turns the answer into a `setTimeout`.
  *
  * @param expiresAt - when the token expires, epoch ms
  * @param issuedAt - when the token was received, epoch ms
  * @param now - the current time, epoch ms
  * @param refreshSkewSeconds - the configured skew, in seconds
+ * @param spread - where in the spread window to refresh, from 0 (at the start of the refresh window) to 1 (with
+ * 75% of the skew left); each client's timer draws one at random. @default 0
  * @returns when to refresh, epoch ms; `now` when that time has already passed
  * @example
  * ```ts
  * nextRefreshAt(10_000, 0, 0, 300) // 8_000: 20% of a 10 s lifetime
+ * nextRefreshAt(10_000, 0, 0, 300, 1) // 8_500: a quarter of that skew later
  * ```
  */
 export function nextRefreshAt(
@@ -34,8 +43,10 @@ export function nextRefreshAt(
   issuedAt: number,
   now: number,
   refreshSkewSeconds: number,
+  spread = 0,
 ): number {
-  return Math.max(now, expiresAt - effectiveSkewMs(expiresAt, issuedAt, refreshSkewSeconds))
+  const skewMs = effectiveSkewMs(expiresAt, issuedAt, refreshSkewSeconds)
+  return Math.max(now, expiresAt - skewMs * (1 - REFRESH_SPREAD_SHARE * spread))
 }
 
 /**

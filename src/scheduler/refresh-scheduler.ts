@@ -26,6 +26,8 @@ export class RefreshScheduler {
   #attempt = 0
   #stopped = false
   #expiringAnnouncedFor: string | undefined
+  /** This client's place in the spread window (see `nextRefreshAt`), drawn once. */
+  readonly #spread = Math.random()
 
   /** @param core - the client's shared parts */
   constructor(core: ClientCore) {
@@ -50,7 +52,13 @@ export class RefreshScheduler {
     const session = state.current
     if (this.#stopped || !config.autoRefresh || session === null) return
     const now = config.now()
-    const dueAt = nextRefreshAt(session.expiresAt, session.issuedAt, now, config.refreshSkewSeconds)
+    const dueAt = nextRefreshAt(
+      session.expiresAt,
+      session.issuedAt,
+      now,
+      config.refreshSkewSeconds,
+      this.#spread,
+    )
     const at =
       !session.refreshable && this.#expiringAnnouncedFor === session.token ? session.expiresAt : dueAt
     this.#timer.arm(at - now, () => this.#onTimer())

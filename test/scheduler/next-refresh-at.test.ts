@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   MAX_SKEW_SHARE,
+  REFRESH_SPREAD_SHARE,
   effectiveSkewMs,
   isRefreshDue,
   nextRefreshAt,
@@ -53,6 +54,47 @@ describe('nextRefreshAt', () => {
           expect(at).toBeGreaterThanOrEqual(now)
           expect(at).toBeLessThanOrEqual(Math.max(now, expiresAt))
           expect(at).toBeGreaterThanOrEqual(issuedAt + lifetime * (1 - MAX_SKEW_SHARE) - 1e-6)
+        },
+      ),
+    )
+  })
+})
+
+describe('nextRefreshAt: the spread window', () => {
+  const issuedAt = 1_700_000_000_000
+
+  it('moves the refresh later by up to a quarter of the skew: 10 s token, 8 s to 8.5 s', () => {
+    const expiresAt = issuedAt + 10 * SECOND
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 0)).toBe(issuedAt + 8_000)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 0.5)).toBe(issuedAt + 8_250)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 1)).toBe(issuedAt + 8_500)
+  })
+
+  it('spreads a long token over a quarter of refreshSkewSeconds: 3-year token, 300 s to 225 s left', () => {
+    const expiresAt = issuedAt + THREE_YEARS
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 1)).toBe(expiresAt - 225 * SECOND)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 0.2)).toBe(expiresAt - 285 * SECOND)
+  })
+
+  it('never answers a time in the past, wherever in the window', () => {
+    const expiresAt = issuedAt + 10 * SECOND
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt + 8_400, 300, 1)).toBe(issuedAt + 8_500)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt + 8_600, 300, 1)).toBe(issuedAt + 8_600)
+  })
+
+  it('is always inside the refresh window, before expiry, for any token and spread', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 1, max: THREE_YEARS }),
+        fc.integer({ min: 0, max: 2_147_483 }),
+        fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+        (issuedAt, lifetime, skewSeconds, spread) => {
+          const expiresAt = issuedAt + lifetime
+          const at = nextRefreshAt(expiresAt, issuedAt, issuedAt, skewSeconds, spread)
+          const skew = effectiveSkewMs(expiresAt, issuedAt, skewSeconds)
+          expect(isRefreshDue({ expiresAt, issuedAt }, at, skewSeconds)).toBe(true)
+          expect(at).toBeLessThanOrEqual(expiresAt - skew * (1 - REFRESH_SPREAD_SHARE) + 1e-6)
         },
       ),
     )

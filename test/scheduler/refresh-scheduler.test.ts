@@ -31,7 +31,7 @@ function setup(
   options: Partial<AuthClientOptions> = {},
 ): { auth: AuthClient; pb: FakePocketBase; events: Recorded } {
   const pb = createFakePocketBase(server)
-  const auth = createAuthClient({ url: 'http://pb.test', fetch: pb.fetch, ...options })
+  const auth = createClientAtSpread(0, { url: 'http://pb.test', fetch: pb.fetch, ...options })
   clients.push(auth)
   const events: Recorded = {
     signedIn: [],
@@ -46,6 +46,33 @@ function setup(
     auth.on(name, (payload) => (events[name] as unknown[]).push(payload))
   }
   return { auth, pb, events }
+}
+
+/**
+ * Creates a client whose timer sits at `spread` in the refresh spread window (see `nextRefreshAt`): the client
+ * draws its place once, from `Math.random`, when it is created. 0 makes every refresh time exact; the backoff
+ * draws stay random.
+ */
+function createClientAtSpread(spread: number, options: AuthClientOptions): AuthClient {
+  const random = vi.spyOn(Math, 'random').mockReturnValue(spread)
+  try {
+    return createAuthClient(options)
+  } finally {
+    random.mockRestore()
+  }
+}
+
+/** `impersonate()` with the child's timer at the start of the spread window (see `createClientAtSpread`). */
+async function impersonateAtSpreadStart(
+  auth: AuthClient,
+  ...args: Parameters<AuthClient['impersonate']>
+): Promise<AuthClient> {
+  const random = vi.spyOn(Math, 'random').mockReturnValue(0)
+  try {
+    return await auth.impersonate(...args)
+  } finally {
+    random.mockRestore()
+  }
 }
 
 beforeEach(() => {
@@ -63,6 +90,28 @@ describe('refresh timer lifecycle', () => {
     expect(vi.getTimerCount()).toBe(0)
     await auth.authWithPassword('alice@example.com', 'pw')
     expect(vi.getTimerCount()).toBe(1)
+  })
+
+  it('spreads refreshes: clients signed in together each refresh at their own moment, early in the window', async () => {
+    const spreads = [0, 0.5, 0.999]
+    const signedIn = spreads.map((spread) => {
+      const pb = createFakePocketBase({ tokenSeconds: 10 })
+      const auth = createClientAtSpread(spread, { url: 'http://pb.test', fetch: pb.fetch })
+      clients.push(auth)
+      return { pb, auth }
+    })
+    await Promise.all(signedIn.map(({ auth }) => auth.authWithPassword('alice@example.com', 'pw')))
+    const refreshes = (): number[] => signedIn.map(({ pb }) => pb.count(REFRESH))
+
+    await vi.advanceTimersByTimeAsync(7_999)
+    expect(refreshes()).toEqual([0, 0, 0])
+    await vi.advanceTimersByTimeAsync(1) // 8 s: the window opens (2 s left)
+    expect(refreshes()).toEqual([1, 0, 0])
+    await vi.advanceTimersByTimeAsync(250) // 8.25 s: halfway through the spread
+    expect(refreshes()).toEqual([1, 1, 0])
+    await vi.advanceTimersByTimeAsync(250) // 8.5 s: the spread's end, 1.5 s (75% of the skew) left
+    expect(refreshes()).toEqual([1, 1, 1])
+    expect(signedIn.every(({ auth }) => auth.isAuthenticated)).toBe(true)
   })
 
   it('refreshes a 10 s token 2 s before expiry, again and again, with no caller action', async () => {
@@ -474,7 +523,7 @@ describe('non-refreshable tokens', () => {
     await auth.authWithPassword('admin@example.com', 'pw')
     const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
     pb.on('POST /api/collections/users/impersonate/record1234567ab', () => child.authReply())
-    const impersonated = await auth.impersonate('record1234567ab', { durationSeconds: 10 })
+    const impersonated = await impersonateAtSpreadStart(auth, 'record1234567ab', { durationSeconds: 10 })
     clients.push(impersonated)
     const expiring: AuthEvents['expiring'][] = []
     const signedOut: AuthEvents['signedOut'][] = []
@@ -498,7 +547,10 @@ describe('non-refreshable tokens', () => {
     const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
     const IMPERSONATE = 'POST /api/collections/users/impersonate/record1234567ab'
     pb.on(IMPERSONATE, () => child.authReply())
-    const impersonated = await auth.impersonate('record1234567ab', { durationSeconds: 10, renew: true })
+    const impersonated = await impersonateAtSpreadStart(auth, 'record1234567ab', {
+      durationSeconds: 10,
+      renew: true,
+    })
     clients.push(impersonated)
     const session = impersonated.session
     const childSignedOut: AuthEvents['signedOut'][] = []
