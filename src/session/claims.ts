@@ -1,5 +1,5 @@
-import { decodeJwt } from 'jose'
-import { isNonEmptyString } from '../narrow.js'
+import { base64url } from 'jose'
+import { isNonEmptyString, isObject } from '../narrow.js'
 
 /** The claims of a PocketBase auth token that the SDK relies on. */
 export interface AuthTokenClaims {
@@ -14,20 +14,24 @@ export interface AuthTokenClaims {
 }
 
 /**
- * Decodes (without verifying: only the server holds the key) a PocketBase auth token's claims with jose, and
- * checks them. Returns `undefined` for anything that is not a PocketBase auth token, without saying why: the
+ * Decodes (without verifying: only the server holds the key) a PocketBase auth token's claims, the payload's
+ * base64url with jose, and checks them. Returns `undefined` for anything that is not a PocketBase auth token, without saying why: the
  * reason could quote the token.
  *
  * @param token - the token from an auth response
  * @returns the checked claims (`refreshable` is `true` when absent), or `undefined`
  */
 export function readAuthTokenClaims(token: string): AuthTokenClaims | undefined {
-  let claims: Record<string, unknown>
+  // A signed JWT: header.payload.signature. jose's decodeJwt would add about 0.5 kB to the core bundle, which has
+  // a 12 kB budget, for the same checks.
+  const parts = token.split('.')
+  let claims: unknown
   try {
-    claims = decodeJwt(token)
+    claims = parts.length === 3 && JSON.parse(new TextDecoder().decode(base64url.decode(parts[1] ?? '')))
   } catch {
     return undefined
   }
+  if (!isObject(claims)) return undefined
   const { id, collectionId, exp, type, refreshable } = claims
   if (!isNonEmptyString(id) || !isNonEmptyString(collectionId) || type !== 'auth') return undefined
   // exp in seconds must give a valid Date in milliseconds (at most 8.64e15 ms).

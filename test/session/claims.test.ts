@@ -31,6 +31,13 @@ describe('readAuthTokenClaims', () => {
     })
   })
 
+  it('decodes UTF-8 claims, whatever base64url characters the payload has', () => {
+    const id = 'rëcord~>?'
+    const token = jwtWithPayload({ collectionId: 'c1', exp: 1_795_745_761, id, type: 'auth' })
+    expect(token.split('.')[1]).toMatch(/[-_]/)
+    expect(readAuthTokenClaims(token)?.id).toBe(id)
+  })
+
   it('ignores claims it does not need', () => {
     expect(readAuthTokenClaims(makeJwt({ email: 'alice@example.com', iat: 1 }))).toBeDefined()
   })
@@ -52,6 +59,9 @@ describe('readAuthTokenClaims', () => {
     ['three parts that are not JSON', 'abc.def.ghi'],
     ['a payload that is JSON but not an object', jwtWithPayload([1, 2, 3])],
     ['two parts', makeJwt().split('.').slice(0, 2).join('.')],
+    ['five parts (an encrypted JWT)', `${makeJwt()}.extra.parts`],
+    ['a null payload', jwtWithPayload(null)],
+    ['a payload that is a number', jwtWithPayload(42)],
   ])('rejects %s', (_label, token) => {
     expect(readAuthTokenClaims(token)).toBeUndefined()
   })
