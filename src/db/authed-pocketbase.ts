@@ -2,6 +2,7 @@ import PocketBase, { type BaseAuthStore, type SendOptions } from 'pocketbase'
 import type { AuthClient } from '../client.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { AbortedError } from '../errors/transport.js'
+import { abandonOnAbort } from '../lifecycle/abandon-on-abort.js'
 import { fromPocketBaseError } from './pocketbase-errors.js'
 
 /** What the adapter needs from an `AuthClient`. */
@@ -41,6 +42,8 @@ function createMemoryAuthStore(url: string): BaseAuthStore {
 export class AuthedPocketBase extends PocketBase {
   readonly #auth: TokenSource
   readonly #settings: AuthedPocketBaseSettings
+  /** The client's `fetch`, wrapped so that the SDK never calls it as a method of the options object. */
+  readonly #fetch: SendOptions['fetch']
 
   /**
    * @param auth - where tokens come from: the `AuthClient`
@@ -50,6 +53,8 @@ export class AuthedPocketBase extends PocketBase {
     super(settings.url, createMemoryAuthStore(settings.url))
     this.#auth = auth
     this.#settings = settings
+    const custom = settings.fetch
+    this.#fetch = custom === undefined ? undefined : (input, init) => custom(input, init)
     this.autoCancellation(false)
   }
 
@@ -63,8 +68,12 @@ export class AuthedPocketBase extends PocketBase {
    * after the one refresh and retry)
    */
   override async send<T>(path: string, options: SendOptions): Promise<T> {
-    throwIfCallerAborted(path, options)
-    const token = await this.#auth.getToken()
+    const signal = options.signal ?? undefined
+    if (signal?.aborted === true) throw new AbortedError(callerAborted(path, options))
+    // The caller's signal ends its wait for a token at once; a shared refresh goes on for everyone else.
+    const wait = <R>(promise: Promise<R>): Promise<R> =>
+      signal === undefined ? promise : abandonOnAbort(promise, signal, callerAborted(path, options))
+    const token = await wait(this.#auth.getToken())
     try {
       return await this.#sendOnce<T>(path, options, token)
     } catch (error) {
@@ -74,18 +83,18 @@ export class AuthedPocketBase extends PocketBase {
       // Only the first caller rejected with this token refreshes; the others retry with the token it got.
       if (session.token === token) {
         if (!session.refreshable) throw error
-        await this.#auth.authRefresh().catch((refreshError: unknown) => {
+        await wait(this.#auth.authRefresh()).catch((refreshError: unknown) => {
           if (!isAuthError(refreshError) || refreshError.code !== 'aborted') throw refreshError
         })
       }
-      return this.#sendOnce<T>(path, options, await this.#auth.getToken())
+      return this.#sendOnce<T>(path, options, await wait(this.#auth.getToken()))
     }
   }
 
   async #sendOnce<T>(path: string, options: SendOptions, token: string): Promise<T> {
-    // The caller may have aborted while the token was fetched or refreshed: then nothing is sent.
-    throwIfCallerAborted(path, options)
-    const { timeoutMs, fetch: customFetch } = this.#settings
+    // The caller may have aborted while the token was refreshed: then nothing is sent.
+    if (options.signal?.aborted === true) throw new AbortedError(callerAborted(path, options))
+    const { timeoutMs } = this.#settings
     const callerSignal = options.signal ?? undefined
     const controller = new AbortController()
     let timedOut = false
@@ -101,9 +110,8 @@ export class AuthedPocketBase extends PocketBase {
       signal: controller.signal,
       requestKey: null,
     }
-    // The client's `fetch` is wrapped so that it is never called as a method; without one, the SDK uses a
-    // per-call `fetch` if given, else the global one.
-    if (customFetch !== undefined) init.fetch = (input, request) => customFetch(input, request)
+    // Without a client `fetch`, the SDK uses a per-call `fetch` if given, else the global one.
+    if (this.#fetch !== undefined) init.fetch = this.#fetch
     try {
       return await super.send<T>(path, init)
     } catch (error) {
@@ -117,8 +125,6 @@ export class AuthedPocketBase extends PocketBase {
   }
 }
 
-function throwIfCallerAborted(path: string, options: SendOptions): void {
-  if (options.signal?.aborted === true) {
-    throw new AbortedError(`${(options.method ?? 'GET').toUpperCase()} ${path}: aborted by the caller`)
-  }
+function callerAborted(path: string, options: SendOptions): string {
+  return `${(options.method ?? 'GET').toUpperCase()} ${path}: aborted by the caller`
 }

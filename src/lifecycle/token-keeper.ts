@@ -12,6 +12,7 @@ import { refreshRequest } from '../flows/refresh.js'
 import { backoffDelayMs } from '../scheduler/backoff.js'
 import { isRefreshDue } from '../scheduler/next-refresh-at.js'
 import { buildSession } from '../session/build-session.js'
+import { abandonOnAbort } from './abandon-on-abort.js'
 import type { AuthSession, PasswordCredentials } from '../session/types.js'
 import type { ClientCore } from './core.js'
 
@@ -139,7 +140,9 @@ export class TokenKeeper {
     if (signal?.aborted === true)
       return Promise.reject(new AbortedError('authRefresh: aborted by the caller'))
     const shared = this.#refreshing ?? this.#startRefresh(query)
-    return signal === undefined ? shared : abandonOnAbort(shared, signal)
+    return signal === undefined
+      ? shared
+      : abandonOnAbort(shared, signal, 'authRefresh: aborted by the caller')
   }
 
   #startRefresh(query: { fields?: string; expand?: string }): Promise<AuthSession> {
@@ -262,13 +265,4 @@ export class TokenKeeper {
     if (!isAuthError(error) || error.code !== 'token_expired' || session?.token !== token) return
     state.end(config.now() >= session.expiresAt ? 'expired' : 'revoked')
   }
-}
-
-/** Lets one caller stop waiting for a shared promise when its signal aborts, without cancelling the promise. */
-function abandonOnAbort<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortedError('authRefresh: aborted by the caller'))
-    signal.addEventListener('abort', onAbort, { once: true })
-    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }

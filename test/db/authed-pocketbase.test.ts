@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as z from 'zod/mini'
@@ -194,10 +195,39 @@ describe('db adapter: transport and errors', () => {
     expect(auth.session?.token).not.toBe(old)
   })
 
+  it('rejects at once when the caller aborts while waiting for a due refresh; the refresh still lands', async () => {
+    let clock = Date.now()
+    const { auth, pb, db } = await setup({ now: () => clock })
+    const old = auth.session!.token
+    const refresh = deferred<FakeReply>()
+    pb.on(REFRESH, () => refresh.promise)
+    clock = auth.session!.expiresAt - 1_000 // due: getToken() must refresh first
+    const controller = new AbortController()
+    const pending = db.collection('posts').getList(1, 30, { signal: controller.signal })
+    await vi.waitFor(() => expect(pb.count(REFRESH)).toBe(1))
+    controller.abort()
+    await expect(pending).rejects.toMatchObject({ code: 'aborted' }) // the refresh is still held
+    expect(pb.count(POSTS)).toBe(0)
+    refresh.resolve(pb.authReply())
+    await vi.waitFor(() => expect(auth.session?.token).not.toBe(old))
+  })
+
   it('times out after timeoutMs: timeout', async () => {
     const { pb, db } = await setup({ timeoutMs: 30 })
     pb.on(POSTS, () => new Promise<FakeReply>(() => undefined))
     await expect(db.collection('posts').getList()).rejects.toMatchObject({ code: 'timeout' })
+  })
+
+  it('times out as timeout, not aborted, when the caller passed a signal that never aborted; no listener stays', async () => {
+    const { pb, db } = await setup({ timeoutMs: 30 })
+    pb.on(POSTS, () => new Promise<FakeReply>(() => undefined))
+    const controller = new AbortController()
+    await expect(db.collection('posts').getList(1, 30, { signal: controller.signal })).rejects.toMatchObject({
+      code: 'timeout',
+    })
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    await db.collection('posts').getOne('p1', { signal: controller.signal })
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
   })
 
   it('maps a failed connection to network', async () => {
