@@ -27,7 +27,8 @@ export interface AuthClientOptions {
   autoRefresh?: boolean
   /**
    * Refresh when less than this many seconds of the token's life is left (capped at 20% of its lifetime). The
-   * background timer picks its moment in the first quarter of that window, so clients do not refresh in step.
+   * background timer refreshes up to a quarter of this earlier, at a moment of its own, so that calls do not
+   * wait for it and clients do not refresh in step.
    * @default 300
    */
   refreshSkewSeconds?: number

@@ -198,8 +198,9 @@ export class DbCollection<T = RecordModel> {
 
 /**
  * Collection access for an `AuthClient`: every request carries a fresh token (refreshed first when due). A call
- * never silently runs as a guest: it throws `not_authenticated` without a session, `token_expired` when the token
- * expired and cannot be renewed, and `refresh_failed` when it expired during a refresh outage.
+ * never silently runs as a guest: it throws `not_authenticated` without a session (and no `credentials` to sign
+ * in with), `token_expired` when the token expired and cannot be renewed, and `refresh_failed` when it expired
+ * during a refresh outage.
  */
 export class DbInterface {
   /** A `PocketBase` instance whose every request is authenticated the same way, for anything else. */

@@ -24,7 +24,8 @@ export interface ImpersonateOptions {
  *
  * @param recordId - id of the record to impersonate
  * @param options - the `impersonate` options, if any
- * @throws {ConfigError} `config_invalid` for an empty record id or a negative or fractional duration.
+ * @throws {ConfigError} `config_invalid` for an empty record id or `collection`, a duration that is not a whole
+ * number of seconds (0 or more), or a `renew` that is not a boolean.
  */
 export function checkImpersonateInput(recordId: string, options: ImpersonateOptions | undefined): void {
   const duration = options?.durationSeconds

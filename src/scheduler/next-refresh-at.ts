@@ -2,8 +2,9 @@
 export const MAX_SKEW_SHARE = 0.2
 
 /**
- * Share of the refresh window over which timers spread their refreshes, so that clients signed in together do
- * not all refresh in the same instant: a refresh is due with between 100% and 75% of the skew left.
+ * How much earlier than the refresh window a timer may refresh, as a share of the skew, so that clients signed in
+ * together do not all refresh in the same instant: each timer refreshes with between 100% and 125% of the skew
+ * left, before `getToken()` would refresh on demand (from 100%).
  */
 export const REFRESH_SPREAD_SHARE = 0.25
 
@@ -22,20 +23,20 @@ export function effectiveSkewMs(expiresAt: number, issuedAt: number, refreshSkew
 }
 
 /**
- * When (epoch ms) a token should be refreshed: `expiresAt - effectiveSkewMs`, moved later by `spread` times a
+ * When (epoch ms) a token should be refreshed: `expiresAt - effectiveSkewMs`, moved earlier by `spread` times a
  * quarter of that skew, and never before `now`. Pure: the timer shell only turns the answer into a `setTimeout`.
  *
  * @param expiresAt - when the token expires, epoch ms
  * @param issuedAt - when the token was received, epoch ms
  * @param now - the current time, epoch ms
  * @param refreshSkewSeconds - the configured skew, in seconds
- * @param spread - where in the spread window to refresh, from 0 (at the start of the refresh window) to 1 (with
- * 75% of the skew left); each client's timer draws one at random. @default 0
+ * @param spread - where in the spread to refresh, from 0 (as the refresh window opens) to 1 (with 125% of the
+ * skew left); clamped to [0, 1]. Each client's timer draws one at random. @default 0
  * @returns when to refresh, epoch ms; `now` when that time has already passed
  * @example
  * ```ts
  * nextRefreshAt(10_000, 0, 0, 300) // 8_000: 20% of a 10 s lifetime
- * nextRefreshAt(10_000, 0, 0, 300, 1) // 8_500: a quarter of that skew later
+ * nextRefreshAt(10_000, 0, 0, 300, 1) // 7_500: a quarter of that skew earlier
  * ```
  */
 export function nextRefreshAt(
@@ -46,7 +47,10 @@ export function nextRefreshAt(
   spread = 0,
 ): number {
   const skewMs = effectiveSkewMs(expiresAt, issuedAt, refreshSkewSeconds)
-  return Math.max(now, expiresAt - skewMs * (1 - REFRESH_SPREAD_SHARE * spread))
+  return Math.max(
+    now,
+    expiresAt - skewMs * (1 + REFRESH_SPREAD_SHARE * (spread > 0 ? Math.min(spread, 1) : 0)),
+  )
 }
 
 /**

@@ -2,7 +2,8 @@ import { isAuthError, type AuthError } from '../errors/auth-error.js'
 import { RateLimitedError } from '../errors/protocol.js'
 import type { ClientCore } from '../lifecycle/core.js'
 import { backoffDelayMs } from './backoff.js'
-import { isRefreshDue, nextRefreshAt } from './next-refresh-at.js'
+import { nextRefreshAt } from './next-refresh-at.js'
+import type { AuthSession } from '../session/types.js'
 import { SingleTimer } from './timer.js'
 
 /** Failures worth retrying: the server may answer differently in a moment. */
@@ -52,15 +53,10 @@ export class RefreshScheduler {
     const session = state.current
     if (this.#stopped || !config.autoRefresh || session === null) return
     const now = config.now()
-    const dueAt = nextRefreshAt(
-      session.expiresAt,
-      session.issuedAt,
-      now,
-      config.refreshSkewSeconds,
-      this.#spread,
-    )
     const at =
-      !session.refreshable && this.#expiringAnnouncedFor === session.token ? session.expiresAt : dueAt
+      !session.refreshable && this.#expiringAnnouncedFor === session.token
+        ? session.expiresAt
+        : this.#dueAt(session, now)
     this.#timer.arm(at - now, () => this.#onTimer())
     config.logger.debug('refresh timer armed', {
       inMs: Math.max(0, at - now),
@@ -68,12 +64,19 @@ export class RefreshScheduler {
     })
   }
 
+  /** When this client's timer refreshes `session` (epoch ms; `now` once due): see `nextRefreshAt`. */
+  #dueAt(session: AuthSession, now: number): number {
+    const skew = this.#deps.config.refreshSkewSeconds
+    return nextRefreshAt(session.expiresAt, session.issuedAt, now, skew, this.#spread)
+  }
+
   #onTimer(): void {
     const { config, state, keeper, events } = this.#deps
     const session = state.current
     if (session === null || this.#stopped) return
     const now = config.now()
-    if (!isRefreshDue(session, now, config.refreshSkewSeconds)) return this.#arm()
+    // A clamped (very long) delay fires early: arm again for the rest.
+    if (this.#dueAt(session, now) > now) return this.#arm()
     if (session.refreshable || keeper.canRenew) return this.#refreshNow()
     if (now >= session.expiresAt) return state.end('expired')
     if (this.#expiringAnnouncedFor !== session.token) {

@@ -60,41 +60,51 @@ describe('nextRefreshAt', () => {
   })
 })
 
-describe('nextRefreshAt: the spread window', () => {
+describe('nextRefreshAt: the spread', () => {
   const issuedAt = 1_700_000_000_000
 
-  it('moves the refresh later by up to a quarter of the skew: 10 s token, 8 s to 8.5 s', () => {
+  it('moves the refresh earlier by up to a quarter of the skew: 10 s token, 8 s to 7.5 s', () => {
     const expiresAt = issuedAt + 10 * SECOND
     expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 0)).toBe(issuedAt + 8_000)
-    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 0.5)).toBe(issuedAt + 8_250)
-    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 1)).toBe(issuedAt + 8_500)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 0.5)).toBe(issuedAt + 7_750)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 1)).toBe(issuedAt + 7_500)
   })
 
-  it('spreads a long token over a quarter of refreshSkewSeconds: 3-year token, 300 s to 225 s left', () => {
+  it('spreads a long token over a quarter of refreshSkewSeconds: 3-year token, 300 s to 375 s left', () => {
     const expiresAt = issuedAt + THREE_YEARS
-    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 1)).toBe(expiresAt - 225 * SECOND)
-    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 0.2)).toBe(expiresAt - 285 * SECOND)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 1)).toBe(expiresAt - 375 * SECOND)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 0.2)).toBe(expiresAt - 315 * SECOND)
   })
 
-  it('never answers a time in the past, wherever in the window', () => {
+  it('clamps the spread to [0, 1]; NaN counts as 0', () => {
     const expiresAt = issuedAt + 10 * SECOND
-    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt + 8_400, 300, 1)).toBe(issuedAt + 8_500)
-    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt + 8_600, 300, 1)).toBe(issuedAt + 8_600)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, 7)).toBe(issuedAt + 7_500)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, -3)).toBe(issuedAt + 8_000)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt, 300, Number.NaN)).toBe(issuedAt + 8_000)
   })
 
-  it('is always inside the refresh window, before expiry, for any token and spread', () => {
+  it('never answers a time in the past, wherever in the spread', () => {
+    const expiresAt = issuedAt + 10 * SECOND
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt + 7_400, 300, 1)).toBe(issuedAt + 7_500)
+    expect(nextRefreshAt(expiresAt, issuedAt, issuedAt + 7_600, 300, 1)).toBe(issuedAt + 7_600)
+  })
+
+  it('is at or before the window getToken() refreshes in, by at most a quarter of the skew, for any token', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 2 ** 40 }),
         fc.integer({ min: 1, max: THREE_YEARS }),
         fc.integer({ min: 0, max: 2_147_483 }),
-        fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
         (issuedAt, lifetime, skewSeconds, spread) => {
           const expiresAt = issuedAt + lifetime
-          const at = nextRefreshAt(expiresAt, issuedAt, issuedAt, skewSeconds, spread)
           const skew = effectiveSkewMs(expiresAt, issuedAt, skewSeconds)
-          expect(isRefreshDue({ expiresAt, issuedAt }, at, skewSeconds)).toBe(true)
-          expect(at).toBeLessThanOrEqual(expiresAt - skew * (1 - REFRESH_SPREAD_SHARE) + 1e-6)
+          const windowOpens = expiresAt - skew
+          const at = nextRefreshAt(expiresAt, issuedAt, issuedAt, skewSeconds, spread)
+          expect(at).toBeLessThanOrEqual(windowOpens)
+          expect(at).toBeGreaterThanOrEqual(windowOpens - skew * REFRESH_SPREAD_SHARE - 1)
+          expect(at).toBeGreaterThanOrEqual(issuedAt)
+          if (spread * skew * REFRESH_SPREAD_SHARE >= 1) expect(at).toBeLessThan(windowOpens)
         },
       ),
     )

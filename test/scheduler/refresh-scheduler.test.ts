@@ -6,6 +6,7 @@ import {
   type AuthEvents,
 } from '../../src/index.js'
 import { RETRY_POLICY } from '../../src/scheduler/backoff.js'
+import { nextRefreshAt } from '../../src/scheduler/next-refresh-at.js'
 import {
   REJECTED_TOKEN,
   connectionRefused,
@@ -62,12 +63,13 @@ function createClientAtSpread(spread: number, options: AuthClientOptions): AuthC
   }
 }
 
-/** `impersonate()` with the child's timer at the start of the spread window (see `createClientAtSpread`). */
-async function impersonateAtSpreadStart(
+/** `impersonate()` with the child's timer at `spread` (see `createClientAtSpread`). */
+async function impersonateAtSpread(
+  spread: number,
   auth: AuthClient,
   ...args: Parameters<AuthClient['impersonate']>
 ): Promise<AuthClient> {
-  const random = vi.spyOn(Math, 'random').mockReturnValue(0)
+  const random = vi.spyOn(Math, 'random').mockReturnValue(spread)
   try {
     return await auth.impersonate(...args)
   } finally {
@@ -92,8 +94,8 @@ describe('refresh timer lifecycle', () => {
     expect(vi.getTimerCount()).toBe(1)
   })
 
-  it('spreads refreshes: clients signed in together each refresh at their own moment, early in the window', async () => {
-    const spreads = [0, 0.5, 0.999]
+  it('spreads refreshes: clients signed in together each refresh at their own moment, before the window', async () => {
+    const spreads = [0.999, 0.5, 0]
     const signedIn = spreads.map((spread) => {
       const pb = createFakePocketBase({ tokenSeconds: 10 })
       const auth = createClientAtSpread(spread, { url: 'http://pb.test', fetch: pb.fetch })
@@ -103,15 +105,48 @@ describe('refresh timer lifecycle', () => {
     await Promise.all(signedIn.map(({ auth }) => auth.authWithPassword('alice@example.com', 'pw')))
     const refreshes = (): number[] => signedIn.map(({ pb }) => pb.count(REFRESH))
 
-    await vi.advanceTimersByTimeAsync(7_999)
+    await vi.advanceTimersByTimeAsync(7_499)
     expect(refreshes()).toEqual([0, 0, 0])
-    await vi.advanceTimersByTimeAsync(1) // 8 s: the window opens (2 s left)
+    await vi.advanceTimersByTimeAsync(2) // 7.501 s: about 2.5 s left, 125% of the 2 s skew
     expect(refreshes()).toEqual([1, 0, 0])
-    await vi.advanceTimersByTimeAsync(250) // 8.25 s: halfway through the spread
+    await vi.advanceTimersByTimeAsync(249) // 7.75 s: halfway
     expect(refreshes()).toEqual([1, 1, 0])
-    await vi.advanceTimersByTimeAsync(250) // 8.5 s: the spread's end, 1.5 s (75% of the skew) left
+    await vi.advanceTimersByTimeAsync(250) // 8 s: the window getToken() refreshes in opens
     expect(refreshes()).toEqual([1, 1, 1])
     expect(signedIn.every(({ auth }) => auth.isAuthenticated)).toBe(true)
+  })
+
+  it('keeps each client at its own place in the spread, refresh after refresh', async () => {
+    const pb = createFakePocketBase({ tokenSeconds: 10 })
+    const auth = createClientAtSpread(0.5, { url: 'http://pb.test', fetch: pb.fetch })
+    clients.push(auth)
+    await auth.authWithPassword('alice@example.com', 'pw')
+    await vi.advanceTimersByTimeAsync(7_750) // first refresh: 2.25 s left
+    expect(pb.count(REFRESH)).toBe(1)
+    const { expiresAt, issuedAt } = auth.session!
+    const secondAt = Math.ceil(nextRefreshAt(expiresAt, issuedAt, Date.now(), 300, 0.5))
+    expect(secondAt).toBeLessThan(nextRefreshAt(expiresAt, issuedAt, Date.now(), 300, 0))
+    await vi.advanceTimersByTimeAsync(secondAt - Date.now() - 1)
+    expect(pb.count(REFRESH)).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(pb.count(REFRESH)).toBe(2)
+  })
+
+  it('refreshes a busy client in the background: its getToken() calls never wait for a refresh', async () => {
+    const pb = createFakePocketBase({ tokenSeconds: 10 })
+    const auth = createClientAtSpread(0.999, { url: 'http://pb.test', fetch: pb.fetch })
+    clients.push(auth)
+    await auth.authWithPassword('alice@example.com', 'pw')
+    const tokensSeen = new Set<string>()
+    for (let elapsed = 0; elapsed < 20_000; elapsed += 100) {
+      const before = pb.count(REFRESH)
+      tokensSeen.add(await auth.getToken())
+      // getToken() answered from the session: it never started a refresh itself.
+      expect(pb.count(REFRESH)).toBe(before)
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(pb.count(REFRESH)).toBe(2) // at 7.5 s and at 15 s, both by the timer
+    expect(tokensSeen.size).toBe(3)
   })
 
   it('refreshes a 10 s token 2 s before expiry, again and again, with no caller action', async () => {
@@ -523,7 +558,7 @@ describe('non-refreshable tokens', () => {
     await auth.authWithPassword('admin@example.com', 'pw')
     const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
     pb.on('POST /api/collections/users/impersonate/record1234567ab', () => child.authReply())
-    const impersonated = await impersonateAtSpreadStart(auth, 'record1234567ab', { durationSeconds: 10 })
+    const impersonated = await impersonateAtSpread(0, auth, 'record1234567ab', { durationSeconds: 10 })
     clients.push(impersonated)
     const expiring: AuthEvents['expiring'][] = []
     const signedOut: AuthEvents['signedOut'][] = []
@@ -538,6 +573,35 @@ describe('non-refreshable tokens', () => {
     await vi.advanceTimersByTimeAsync(80_000)
     expect(pb.count('POST /api/collections/_superusers/auth-refresh')).toBe(1)
   })
+  it('of a busy renewing child: `expiring` still fires before the renewal, early in the spread', async () => {
+    const { auth, pb } = setup(
+      { tokenSeconds: 100, collectionName: '_superusers' },
+      { collection: '_superusers' },
+    )
+    await auth.authWithPassword('admin@example.com', 'pw')
+    const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
+    const IMPERSONATE = 'POST /api/collections/users/impersonate/record1234567ab'
+    pb.on(IMPERSONATE, () => child.authReply())
+    const impersonated = await impersonateAtSpread(0.999, auth, 'record1234567ab', {
+      durationSeconds: 10,
+      renew: true,
+    })
+    clients.push(impersonated)
+    const expiring: AuthEvents['expiring'][] = []
+    const renewed: AuthEvents['tokenRefreshed'][] = []
+    impersonated.on('expiring', (e) => expiring.push(e))
+    impersonated.on('tokenRefreshed', (session) => renewed.push(session))
+
+    for (let elapsed = 0; elapsed < 9_000; elapsed += 100) {
+      await impersonated.getToken() // a caller using the child all the time
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(pb.count(IMPERSONATE)).toBe(2)
+    expect(renewed).toHaveLength(1)
+    expect(expiring).toHaveLength(1)
+    expect(expiring[0]!.msLeft).toBeGreaterThan(2_000) // announced by the timer, before getToken()'s window
+  })
+
   it("of a renewing child: the parent's token being rejected does not end the child's valid session", async () => {
     const { auth, pb } = setup(
       { tokenSeconds: 100, collectionName: '_superusers' },
@@ -547,7 +611,7 @@ describe('non-refreshable tokens', () => {
     const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
     const IMPERSONATE = 'POST /api/collections/users/impersonate/record1234567ab'
     pb.on(IMPERSONATE, () => child.authReply())
-    const impersonated = await impersonateAtSpreadStart(auth, 'record1234567ab', {
+    const impersonated = await impersonateAtSpread(0, auth, 'record1234567ab', {
       durationSeconds: 10,
       renew: true,
     })
