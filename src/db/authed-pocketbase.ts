@@ -84,7 +84,10 @@ export class AuthedPocketBase extends PocketBase {
       if (session.token === token) {
         if (!session.refreshable) throw error
         await wait(this.#auth.authRefresh()).catch((refreshError: unknown) => {
-          if (!isAuthError(refreshError) || refreshError.code !== 'aborted') throw refreshError
+          // `aborted` from a session change is fine (the retry takes the new token); from the caller, it ends here.
+          if (signal?.aborted === true || !isAuthError(refreshError) || refreshError.code !== 'aborted') {
+            throw refreshError
+          }
         })
       }
       return this.#sendOnce<T>(path, options, await wait(this.#auth.getToken()))

@@ -158,6 +158,7 @@ export class TokenKeeper {
       )
     }
     const version = state.version
+    if (!session.refreshable) this.#deps.scheduler.announceExpiring(session)
     const run = async (): Promise<AuthSession> => {
       try {
         const received =

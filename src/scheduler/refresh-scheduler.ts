@@ -71,7 +71,7 @@ export class RefreshScheduler {
   }
 
   #onTimer(): void {
-    const { config, state, keeper, events } = this.#deps
+    const { config, state, keeper } = this.#deps
     const session = state.current
     if (session === null || this.#stopped) return
     const now = config.now()
@@ -79,24 +79,24 @@ export class RefreshScheduler {
     if (this.#dueAt(session, now) > now) return this.#arm()
     if (session.refreshable || keeper.canRenew) return this.#refreshNow()
     if (now >= session.expiresAt) return state.end('expired')
-    if (this.#expiringAnnouncedFor !== session.token) {
-      this.#expiringAnnouncedFor = session.token
-      events.emit('expiring', { session, msLeft: session.expiresAt - now })
-    }
+    this.announceExpiring(session)
     this.#arm()
   }
 
+  /**
+   * Emits `expiring` for a non-refreshable token, once per token: when its timer fires, or when a renewal of an
+   * impersonated child starts, whoever starts it (the timer or a caller's `getToken()`).
+   *
+   * @param session - the session whose token is about to expire or be replaced
+   */
+  announceExpiring(session: AuthSession): void {
+    if (this.#expiringAnnouncedFor === session.token) return
+    this.#expiringAnnouncedFor = session.token
+    this.#deps.events.emit('expiring', { session, msLeft: session.expiresAt - this.#deps.config.now() })
+  }
+
   #refreshNow(): void {
-    const { state, keeper, events, config } = this.#deps
-    const session = state.current
-    if (session !== null && !session.refreshable) {
-      const now = config.now()
-      if (this.#expiringAnnouncedFor !== session.token) {
-        this.#expiringAnnouncedFor = session.token
-        events.emit('expiring', { session, msLeft: session.expiresAt - now })
-      }
-    }
-    keeper.refresh().catch((error: unknown) => this.#onRefreshError(error))
+    this.#deps.keeper.refresh().catch((error: unknown) => this.#onRefreshError(error))
   }
 
   #onRefreshError(error: unknown): void {

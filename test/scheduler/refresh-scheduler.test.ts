@@ -602,6 +602,33 @@ describe('non-refreshable tokens', () => {
     expect(expiring[0]!.msLeft).toBeGreaterThan(2_000) // announced by the timer, before getToken()'s window
   })
 
+  it('of a renewing child: a renewal a caller starts before the timer also announces `expiring`, once', async () => {
+    const { auth, pb } = setup(
+      { tokenSeconds: 100, collectionName: '_superusers' },
+      { collection: '_superusers' },
+    )
+    await auth.authWithPassword('admin@example.com', 'pw')
+    const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
+    const IMPERSONATE = 'POST /api/collections/users/impersonate/record1234567ab'
+    pb.on(IMPERSONATE, () => child.authReply())
+    const impersonated = await impersonateAtSpread(0, auth, 'record1234567ab', {
+      durationSeconds: 10,
+      renew: true,
+    })
+    clients.push(impersonated)
+    const first = impersonated.session!
+    const expiring: AuthEvents['expiring'][] = []
+    impersonated.on('expiring', (e) => expiring.push(e))
+
+    // The clock passes the due time while the timer has not fired yet (a busy event loop): a caller renews.
+    vi.setSystemTime(first.expiresAt - 1_900)
+    await impersonated.getToken()
+    expect(pb.count(IMPERSONATE)).toBe(2)
+    expect(expiring).toEqual([{ session: first, msLeft: 1_900 }])
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(expiring).toHaveLength(1)
+  })
+
   it("of a renewing child: the parent's token being rejected does not end the child's valid session", async () => {
     const { auth, pb } = setup(
       { tokenSeconds: 100, collectionName: '_superusers' },

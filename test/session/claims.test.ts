@@ -38,6 +38,12 @@ describe('readAuthTokenClaims', () => {
     expect(readAuthTokenClaims(token)?.id).toBe(id)
   })
 
+  it('rejects a payload that is not valid UTF-8, instead of reading replacement characters', () => {
+    const json = Buffer.from('{"collectionId":"c1","exp":1795745761,"id":"r\u00ff1","type":"auth"}', 'latin1')
+    const token = `${makeJwt().split('.')[0]}.${json.toString('base64url')}.sig`
+    expect(readAuthTokenClaims(token)).toBeUndefined()
+  })
+
   it('ignores claims it does not need', () => {
     expect(readAuthTokenClaims(makeJwt({ email: 'alice@example.com', iat: 1 }))).toBeDefined()
   })
