@@ -77,6 +77,32 @@ async function impersonateAtSpread(
   }
 }
 
+/** Route of the impersonation request the fixtures below answer. */
+const IMPERSONATE = 'POST /api/collections/users/impersonate/record1234567ab'
+
+/**
+ * A signed-in superuser (100 s tokens) and a 10 s impersonated child of theirs, its timer at `spread`
+ * (see `createClientAtSpread`); the parent's fake server answers `IMPERSONATE` with fresh child tokens.
+ */
+async function superuserWithChild(
+  spread: number,
+  renew: boolean,
+): Promise<{ auth: AuthClient; pb: FakePocketBase; impersonated: AuthClient }> {
+  const { auth, pb } = setup(
+    { tokenSeconds: 100, collectionName: '_superusers' },
+    { collection: '_superusers' },
+  )
+  await auth.authWithPassword('admin@example.com', 'pw')
+  const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
+  pb.on(IMPERSONATE, () => child.authReply())
+  const impersonated = await impersonateAtSpread(spread, auth, 'record1234567ab', {
+    durationSeconds: 10,
+    ...(renew ? { renew: true } : {}),
+  })
+  clients.push(impersonated)
+  return { auth, pb, impersonated }
+}
+
 beforeEach(() => {
   vi.useFakeTimers({ now: START })
 })
@@ -549,17 +575,7 @@ describe('non-refreshable tokens', () => {
   })
 
   it('of an impersonated child: `expiring` fires, nothing is refreshed, the parent keeps refreshing', async () => {
-    const { auth, pb } = setup(
-      { tokenSeconds: 100, collectionName: '_superusers' },
-      {
-        collection: '_superusers',
-      },
-    )
-    await auth.authWithPassword('admin@example.com', 'pw')
-    const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
-    pb.on('POST /api/collections/users/impersonate/record1234567ab', () => child.authReply())
-    const impersonated = await impersonateAtSpread(0, auth, 'record1234567ab', { durationSeconds: 10 })
-    clients.push(impersonated)
+    const { pb, impersonated } = await superuserWithChild(0, false)
     const expiring: AuthEvents['expiring'][] = []
     const signedOut: AuthEvents['signedOut'][] = []
     impersonated.on('expiring', (e) => expiring.push(e))
@@ -574,19 +590,7 @@ describe('non-refreshable tokens', () => {
     expect(pb.count('POST /api/collections/_superusers/auth-refresh')).toBe(1)
   })
   it('of a busy renewing child: `expiring` still fires before the renewal, early in the spread', async () => {
-    const { auth, pb } = setup(
-      { tokenSeconds: 100, collectionName: '_superusers' },
-      { collection: '_superusers' },
-    )
-    await auth.authWithPassword('admin@example.com', 'pw')
-    const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
-    const IMPERSONATE = 'POST /api/collections/users/impersonate/record1234567ab'
-    pb.on(IMPERSONATE, () => child.authReply())
-    const impersonated = await impersonateAtSpread(0.999, auth, 'record1234567ab', {
-      durationSeconds: 10,
-      renew: true,
-    })
-    clients.push(impersonated)
+    const { pb, impersonated } = await superuserWithChild(0.999, true)
     const expiring: AuthEvents['expiring'][] = []
     const renewed: AuthEvents['tokenRefreshed'][] = []
     impersonated.on('expiring', (e) => expiring.push(e))
@@ -603,19 +607,7 @@ describe('non-refreshable tokens', () => {
   })
 
   it('of a renewing child: a renewal a caller starts before the timer also announces `expiring`, once', async () => {
-    const { auth, pb } = setup(
-      { tokenSeconds: 100, collectionName: '_superusers' },
-      { collection: '_superusers' },
-    )
-    await auth.authWithPassword('admin@example.com', 'pw')
-    const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
-    const IMPERSONATE = 'POST /api/collections/users/impersonate/record1234567ab'
-    pb.on(IMPERSONATE, () => child.authReply())
-    const impersonated = await impersonateAtSpread(0, auth, 'record1234567ab', {
-      durationSeconds: 10,
-      renew: true,
-    })
-    clients.push(impersonated)
+    const { pb, impersonated } = await superuserWithChild(0, true)
     const first = impersonated.session!
     const expiring: AuthEvents['expiring'][] = []
     impersonated.on('expiring', (e) => expiring.push(e))
@@ -630,19 +622,7 @@ describe('non-refreshable tokens', () => {
   })
 
   it("of a renewing child: the parent's token being rejected does not end the child's valid session", async () => {
-    const { auth, pb } = setup(
-      { tokenSeconds: 100, collectionName: '_superusers' },
-      { collection: '_superusers' },
-    )
-    await auth.authWithPassword('admin@example.com', 'pw')
-    const child = createFakePocketBase({ tokenSeconds: 10, refreshable: false })
-    const IMPERSONATE = 'POST /api/collections/users/impersonate/record1234567ab'
-    pb.on(IMPERSONATE, () => child.authReply())
-    const impersonated = await impersonateAtSpread(0, auth, 'record1234567ab', {
-      durationSeconds: 10,
-      renew: true,
-    })
-    clients.push(impersonated)
+    const { auth, pb, impersonated } = await superuserWithChild(0, true)
     const session = impersonated.session
     const childSignedOut: AuthEvents['signedOut'][] = []
     impersonated.on('signedOut', (e) => childSignedOut.push(e))
