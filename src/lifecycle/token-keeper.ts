@@ -11,10 +11,14 @@ import { passwordSignIn } from '../flows/password.js'
 import { refreshRequest } from '../flows/refresh.js'
 import { backoffDelayMs } from '../scheduler/backoff.js'
 import { isRefreshDue } from '../scheduler/next-refresh-at.js'
+import { isNonEmptyString } from '../narrow.js'
 import { buildSession } from '../session/build-session.js'
 import { abandonOnAbort } from './abandon-on-abort.js'
 import type { AuthSession, PasswordCredentials } from '../session/types.js'
 import type { ClientCore } from './core.js'
+
+/** Why a refresh that logout() or a newer sign-in superseded is rejected (`aborted`). */
+const DISCARDED = 'authRefresh: discarded, the session changed while the refresh was running'
 
 /**
  * Hands out tokens that are good for at least the refresh skew. Refreshes, renewals and unattended
@@ -153,7 +157,7 @@ export class TokenKeeper {
     if (!session.refreshable && renew === undefined) {
       return Promise.reject(
         new TokenNotRefreshableError(
-          'authRefresh: this token is not refreshable (impersonation); PocketBase would return the same token',
+          'authRefresh: an impersonation token is not refreshable; impersonate again',
         ),
       )
     }
@@ -166,7 +170,7 @@ export class TokenKeeper {
             ? await refreshRequest(config, session.collectionName, session.token, query)
             : await renew()
         if (state.version !== version) {
-          throw new AbortedError('authRefresh: discarded, the session changed while the refresh was running')
+          throw new AbortedError(DISCARDED)
         }
         const next = buildSession(received)
         this.#outage = undefined
@@ -176,12 +180,7 @@ export class TokenKeeper {
         if (state.version !== version) {
           // A failure of a refresh that logout() or a newer sign-in superseded says nothing about the session.
           if (isAuthError(error) && error.code === 'aborted') throw error
-          throw new AbortedError(
-            'authRefresh: discarded, the session changed while the refresh was running',
-            {
-              cause: error,
-            },
-          )
+          throw new AbortedError(DISCARDED, { cause: error })
         }
         if (isAuthError(error) && error.code === 'token_expired') {
           state.end(config.now() >= session.expiresAt ? 'expired' : 'revoked')
@@ -226,12 +225,7 @@ export class TokenKeeper {
         throw new NotAuthenticatedError('the `credentials` callback failed; see `cause`', { cause: error })
       }
       const { identity, password } = (given ?? {}) as Partial<PasswordCredentials>
-      if (
-        typeof identity !== 'string' ||
-        identity === '' ||
-        typeof password !== 'string' ||
-        password === ''
-      ) {
+      if (!isNonEmptyString(identity) || !isNonEmptyString(password)) {
         throw new ConfigError(
           [{ path: 'credentials', message: 'must resolve to { identity, password } with non-empty strings' }],
           'Invalid credentials callback',

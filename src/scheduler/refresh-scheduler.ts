@@ -75,7 +75,7 @@ export class RefreshScheduler {
     const session = state.current
     if (session === null || this.#stopped) return
     const now = config.now()
-    // A clamped (very long) delay fires early: arm again for the rest.
+    // The client's clock (`now`) may not be where the timer expected: not due yet, arm again for the rest.
     if (this.#dueAt(session, now) > now) return this.#arm()
     if (session.refreshable || keeper.canRenew) return this.#refreshNow()
     if (now >= session.expiresAt) return state.end('expired')

@@ -1,9 +1,9 @@
 import { MAX_TIMER_DELAY_MS } from '../config.js'
 
 /**
- * One re-armable timer. Delays are clamped to what `setTimeout` accepts (a longer wait simply fires early and
- * the owner re-arms), and the timer is `unref()`'d where the runtime supports it, so it never keeps a Node
- * process alive.
+ * One re-armable timer. A delay longer than `setTimeout` accepts (2^31-1 ms, about 24.8 days) is waited out in
+ * steps of at most that, re-armed each time, so the callback never fires early. The timer is `unref()`'d where
+ * the runtime supports it, so it never keeps a Node process alive.
  */
 export class SingleTimer {
   #handle: ReturnType<typeof setTimeout> | undefined
@@ -11,16 +11,20 @@ export class SingleTimer {
   /**
    * Replaces any armed callback with `callback` after `delayMs`.
    *
-   * @param delayMs - the wait in milliseconds; rounded up, clamped to 0…2^31-1
+   * @param delayMs - the wait in milliseconds; rounded up, negative taken as 0, any length
    * @param callback - called once when the timer fires
    */
   arm(delayMs: number, callback: () => void): void {
     this.cancel()
-    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, Math.ceil(delayMs)))
-    const handle = setTimeout(() => {
-      if (this.#handle === handle) this.#handle = undefined
-      callback()
-    }, delay)
+    const rest = Math.max(0, Math.ceil(delayMs)) - MAX_TIMER_DELAY_MS
+    const handle = setTimeout(
+      () => {
+        this.#handle = undefined
+        if (rest > 0) this.arm(rest, callback)
+        else callback()
+      },
+      rest > 0 ? MAX_TIMER_DELAY_MS : rest + MAX_TIMER_DELAY_MS,
+    )
     const maybeUnref = handle as { unref?: () => unknown }
     if (typeof maybeUnref.unref === 'function') maybeUnref.unref()
     this.#handle = handle

@@ -5,6 +5,7 @@ import {
   type AuthClientOptions,
   type AuthEvents,
 } from '../../src/index.js'
+import { MAX_TIMER_DELAY_MS } from '../../src/config.js'
 import { RETRY_POLICY } from '../../src/scheduler/backoff.js'
 import { nextRefreshAt } from '../../src/scheduler/next-refresh-at.js'
 import {
@@ -441,6 +442,37 @@ describe('refresh failures', () => {
     expect(auth.session).toBeNull()
     expect(events.signedOut).toEqual([{ reason: 'expired' }])
     expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('tries once more at expiry, not earlier, when a refusal leaves more than 24.8 days to a long token', async () => {
+    // The largest skew, at the far end of the spread: the timer refreshes about 31 days before expiry.
+    const pb = createFakePocketBase({ tokenSeconds: 200 * 86_400 })
+    const auth = createClientAtSpread(0.999, {
+      url: 'http://pb.test',
+      fetch: pb.fetch,
+      refreshSkewSeconds: Math.floor(MAX_TIMER_DELAY_MS / 1000),
+    })
+    clients.push(auth)
+    const refreshFailed = vi.fn()
+    const signedOut = vi.fn()
+    auth.on('refreshFailed', refreshFailed)
+    auth.on('signedOut', signedOut)
+    await auth.authWithPassword('alice@example.com', 'pw')
+    const { expiresAt } = auth.session!
+    pb.on(REFRESH, () => ({ status: 403, body: { data: {}, message: 'Forbidden.', status: 403 } }))
+    await vi.advanceTimersByTimeAsync(expiresAt - 30 * 86_400_000 - Date.now())
+    expect(pb.count(REFRESH)).toBe(1)
+    expect(refreshFailed).toHaveBeenCalledWith(
+      expect.objectContaining({ willRetry: false, error: expect.objectContaining({ code: 'forbidden' }) }),
+    )
+
+    await vi.advanceTimersByTimeAsync(expiresAt - Date.now() - 1)
+    expect(pb.count(REFRESH)).toBe(1)
+    expect(auth.session).not.toBeNull()
+    await vi.advanceTimersByTimeAsync(1)
+    expect(pb.count(REFRESH)).toBe(2)
+    expect(auth.session).toBeNull()
+    expect(signedOut).toHaveBeenCalledWith({ reason: 'expired' })
   })
 })
 

@@ -29,17 +29,46 @@ describe('SingleTimer', () => {
     expect(timer.isArmed).toBe(false)
   })
 
-  it('clamps delays longer than setTimeout accepts, instead of firing at once', () => {
+  it('waits out delays longer than setTimeout accepts in steps, never firing early', () => {
     vi.useFakeTimers()
     const spy = vi.spyOn(globalThis, 'setTimeout')
     const timer = make()
     const fired = vi.fn()
-    timer.arm(3 * 365 * 86_400_000, fired)
+    const threeYearsMs = 3 * 365 * 86_400_000
+    timer.arm(threeYearsMs, fired)
     expect(spy.mock.calls.at(-1)?.[1]).toBe(MAX_TIMER_DELAY_MS)
-    vi.advanceTimersByTime(1000)
+    vi.advanceTimersByTime(MAX_TIMER_DELAY_MS)
     expect(fired).not.toHaveBeenCalled()
+    expect(timer.isArmed).toBe(true)
+    vi.advanceTimersByTime(threeYearsMs - MAX_TIMER_DELAY_MS - 1)
+    expect(fired).not.toHaveBeenCalled()
+    vi.advanceTimersByTime(1)
+    expect(fired).toHaveBeenCalledOnce()
+    expect(timer.isArmed).toBe(false)
+    expect(spy.mock.calls.every(([, delay]) => (delay ?? 0) <= MAX_TIMER_DELAY_MS)).toBe(true)
+  })
+
+  it('fires a delay of exactly 2^31-1 ms in one step', () => {
+    vi.useFakeTimers()
+    const spy = vi.spyOn(globalThis, 'setTimeout')
+    const timer = make()
+    const fired = vi.fn()
+    timer.arm(MAX_TIMER_DELAY_MS, fired)
     vi.advanceTimersByTime(MAX_TIMER_DELAY_MS)
     expect(fired).toHaveBeenCalledOnce()
+    expect(spy).toHaveBeenCalledTimes(1)
+  })
+
+  it('cancels a long wait between its steps', () => {
+    vi.useFakeTimers()
+    const timer = make()
+    const fired = vi.fn()
+    timer.arm(2 * MAX_TIMER_DELAY_MS, fired)
+    vi.advanceTimersByTime(MAX_TIMER_DELAY_MS + 1)
+    timer.cancel()
+    vi.advanceTimersByTime(2 * MAX_TIMER_DELAY_MS)
+    expect(fired).not.toHaveBeenCalled()
+    expect(vi.getTimerCount()).toBe(0)
   })
 
   it('turns negative and fractional delays into 0 and whole milliseconds', () => {
