@@ -3,6 +3,7 @@ import type { FailedExchange } from '../errors/auth-error.js'
 import { errorFromResponse, type EndpointKind } from '../errors/from-response.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
 import { AbortedError, NetworkError, TimeoutError } from '../errors/transport.js'
+import { RequestDeadline } from './request-deadline.js'
 
 /** One request to PocketBase. */
 export interface PocketBaseRequest {
@@ -65,14 +66,7 @@ export async function pocketBaseRequest(
   const callerAborted = (): boolean => request.signal?.aborted === true
   if (callerAborted()) throw new AbortedError(`${where}: aborted by the caller`)
 
-  const controller = new AbortController()
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    controller.abort()
-  }, config.timeoutMs)
-  const onCallerAbort = (): void => controller.abort()
-  request.signal?.addEventListener('abort', onCallerAbort, { once: true })
+  const deadline = new RequestDeadline(config.timeoutMs, request.signal)
 
   try {
     const doFetch = config.fetch ?? globalThis.fetch
@@ -83,11 +77,11 @@ export async function pocketBaseRequest(
         method: request.method,
         headers: buildHeaders(config, request),
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-        signal: controller.signal,
+        signal: deadline.signal,
       })
-      text = await readBody(response, controller.signal)
+      text = await readBody(response, deadline.signal)
     } catch (error) {
-      if (timedOut) {
+      if (deadline.timedOut) {
         throw new TimeoutError(`${where}: no complete response within ${config.timeoutMs} ms`, {
           cause: error,
         })
@@ -125,8 +119,7 @@ export async function pocketBaseRequest(
     }
     return { status: response.status, body, headers: response.headers, receivedAt, exchange }
   } finally {
-    clearTimeout(timer)
-    request.signal?.removeEventListener('abort', onCallerAbort)
+    deadline.end()
   }
 }
 

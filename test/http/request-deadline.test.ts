@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { RequestDeadline } from '../../src/http/request-deadline.js'
+
+describe('RequestDeadline', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('aborts its signal when the time runs out, and says it timed out', () => {
+    vi.useFakeTimers()
+    const deadline = new RequestDeadline(1000, undefined)
+    vi.advanceTimersByTime(999)
+    expect(deadline.signal.aborted).toBe(false)
+    expect(deadline.timedOut).toBe(false)
+    vi.advanceTimersByTime(1)
+    expect(deadline.signal.aborted).toBe(true)
+    expect(deadline.timedOut).toBe(true)
+    expect(deadline.signal.reason).toMatchObject({ name: 'AbortError' })
+    deadline.end()
+  })
+
+  it("aborts its signal when the caller's signal aborts, without calling that a timeout", () => {
+    vi.useFakeTimers()
+    const caller = new AbortController()
+    const deadline = new RequestDeadline(1000, caller.signal)
+    caller.abort()
+    expect(deadline.signal.aborted).toBe(true)
+    expect(deadline.timedOut).toBe(false)
+    deadline.end()
+  })
+
+  it("end() stops the clock and stops listening to the caller's signal", () => {
+    vi.useFakeTimers()
+    const caller = new AbortController()
+    const added = vi.spyOn(caller.signal, 'addEventListener')
+    const removed = vi.spyOn(caller.signal, 'removeEventListener')
+    const deadline = new RequestDeadline(1000, caller.signal)
+    expect(vi.getTimerCount()).toBe(1)
+    deadline.end()
+    deadline.end()
+    expect(vi.getTimerCount()).toBe(0)
+    expect(removed).toHaveBeenCalledWith('abort', added.mock.calls[0]?.[1])
+    caller.abort()
+    vi.advanceTimersByTime(5000)
+    expect(deadline.signal.aborted).toBe(false)
+    expect(deadline.timedOut).toBe(false)
+  })
+
+  it('keeps separate deadlines apart', () => {
+    vi.useFakeTimers()
+    const short = new RequestDeadline(100, undefined)
+    const long = new RequestDeadline(1000, undefined)
+    vi.advanceTimersByTime(100)
+    expect(short.timedOut).toBe(true)
+    expect(long.timedOut).toBe(false)
+    expect(long.signal.aborted).toBe(false)
+    short.end()
+    long.end()
+  })
+})
