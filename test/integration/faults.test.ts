@@ -12,7 +12,8 @@ import {
   type RateLimitRule,
 } from '../../dev/index.js'
 import { createAuthClient, createDbInterface, isAuthError } from '../../src/index.js'
-import type { AuthClient, AuthClientOptions, AuthEventName, AuthEvents } from '../../src/index.js'
+import type { AuthClient, AuthClientOptions } from '../../src/index.js'
+import { nextEvent } from '../helpers/events.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
 const bin = pocketBaseBinaryForTests('faults tests')
@@ -26,27 +27,6 @@ const DEFAULT_RULES: RateLimitRule[] = [
 ]
 const TOKEN_SECONDS = 10
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Resolves with the first payload of `event` that satisfies `accept`, or rejects after `timeoutMs`. */
-function nextEvent<K extends AuthEventName>(
-  auth: AuthClient,
-  event: K,
-  timeoutMs: number,
-  accept: (payload: AuthEvents[K]) => boolean = () => true,
-): Promise<AuthEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off()
-      reject(new Error(`no ${event} within ${timeoutMs} ms`))
-    }, timeoutMs)
-    const off = auth.on(event, (payload) => {
-      if (!accept(payload)) return
-      clearTimeout(timer)
-      off()
-      resolve(payload)
-    })
-  })
-}
 
 /** Sends `send()` every `everyMs` until `stop()`; the fault tests use it to keep a rate-limit window full. */
 function burner(send: () => Promise<unknown>, everyMs = 250): { stop(): Promise<void> } {

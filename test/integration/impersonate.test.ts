@@ -17,9 +17,8 @@ import {
   createDbInterface,
   type AuthClient,
   type AuthClientOptions,
-  type AuthEventName,
-  type AuthEvents,
 } from '../../src/index.js'
+import { nextEvent } from '../helpers/events.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
 const bin = pocketBaseBinaryForTests('impersonate tests')
@@ -32,25 +31,6 @@ interface Post {
   id: string
   owner: string
   title: string
-}
-
-/** Resolves with the payload of the next `event` of `auth`; rejects after `timeoutMs`. */
-function nextEvent<K extends AuthEventName>(
-  auth: AuthClient,
-  event: K,
-  timeoutMs = 15_000,
-): Promise<AuthEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off()
-      reject(new Error(`no ${event} event within ${timeoutMs} ms`))
-    }, timeoutMs)
-    const off = auth.on(event, (payload) => {
-      clearTimeout(timer)
-      off()
-      resolve(payload)
-    })
-  })
 }
 
 function impersonateCalls(proxy: CountingProxy): number {

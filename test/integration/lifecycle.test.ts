@@ -15,30 +15,10 @@ import {
   type AuthEvents,
   type AuthSession,
 } from '../../src/index.js'
+import { nextEvent } from '../helpers/events.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
 const bin = pocketBaseBinaryForTests('lifecycle tests')
-
-/** Resolves with the first event of `name` that matches, or rejects after `timeoutMs`. */
-function nextEvent<K extends keyof AuthEvents>(
-  auth: AuthClient,
-  name: K,
-  timeoutMs: number,
-  matches: (payload: AuthEvents[K]) => boolean = () => true,
-): Promise<AuthEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off()
-      reject(new Error(`no ${name} event within ${timeoutMs} ms`))
-    }, timeoutMs)
-    const off = auth.on(name, (payload) => {
-      if (!matches(payload)) return
-      clearTimeout(timer)
-      off()
-      resolve(payload)
-    })
-  })
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
