@@ -99,14 +99,14 @@ export class AuthedPocketBase extends PocketBase {
     const callerSignal = options.signal ?? undefined
     // The caller may have aborted while the token was refreshed: then nothing is sent.
     if (callerSignal?.aborted === true) throw new AbortedError(callerAborted(path, options))
-    const { timeoutMs } = this.#settings
-    const deadline = new RequestDeadline(timeoutMs, callerSignal)
-    // Object.assign, not spread syntax: a spread of the SDK's options object measured about 3 µs slower per call.
+    // Object.assign, not spread syntax: spreading the SDK's options object measured slower per call.
     const init: SendOptions = Object.assign({}, options, {
       headers: Object.assign({}, options.headers, { Authorization: token }),
-      signal: deadline.signal,
       requestKey: null,
     })
+    const { timeoutMs } = this.#settings
+    const deadline = new RequestDeadline(timeoutMs, callerSignal)
+    init.signal = deadline.signal
     // Without a client `fetch`, the SDK uses a per-call `fetch` if given, else the global one.
     if (this.#fetch !== undefined) init.fetch = this.#fetch
     try {

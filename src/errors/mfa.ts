@@ -39,7 +39,7 @@ export class MfaRequiredError extends AuthError {
     options?: AuthErrorOptions,
   ) {
     super(
-      `Multi-factor authentication required: the ${firstFactor} factor succeeded, finish with another method and { mfaId }`,
+      `MFA required: the ${firstFactor} factor succeeded; finish with another method and { mfaId }`,
       options,
     )
     this.mfaId = mfaId

@@ -50,7 +50,7 @@ export async function requestAuth(
   const body = parseAuthResponse(response.body)
   if (body === undefined) {
     throw new UnexpectedResponseError(
-      `POST ${request.path}: the response is not { token, record } with record id, collectionId, collectionName`,
+      `POST ${request.path}: the response is not an auth response ({ token, record })`,
       { status: response.status, exchange: response.exchange },
     )
   }

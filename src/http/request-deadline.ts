@@ -25,7 +25,8 @@ export class RequestDeadline extends AbortController {
   }
 
   static #expire(deadline: RequestDeadline): void {
-    deadline.#timedOut = true
+    // After a caller's abort the request ended for that reason, not for the time.
+    deadline.#timedOut = !deadline.signal.aborted
     deadline.abort()
   }
 

@@ -74,7 +74,7 @@ export class TokenKeeper {
       // The last refresh failed transiently: do not turn every call into another request during an outage.
       if (now < session.expiresAt) return session.token
       throw new RefreshFailedError(
-        `getToken: the token expired and the server is failing (${outage.error.code}); next attempt in ${outage.until - now} ms`,
+        `getToken: the token expired during a refresh outage (${outage.error.code}); next try in ${outage.until - now} ms`,
         { cause: outage.error },
       )
     }

@@ -8,6 +8,8 @@ export const RETRY_POLICY = Object.freeze({
   maxMs: 30_000,
   /** Share of the delay that is randomised (0.5: between 50% and 100% of the exponential delay). */
   jitter: 0.5,
+  /** Longest wait a server's `Retry-After` is believed for (one hour); a longer one is cut to this. */
+  retryAfterMaxMs: 3_600_000,
 })
 
 /**

@@ -1,7 +1,7 @@
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
 import { RateLimitedError } from '../errors/protocol.js'
 import type { ClientCore } from '../lifecycle/core.js'
-import { backoffDelayMs } from './backoff.js'
+import { RETRY_POLICY, backoffDelayMs } from './backoff.js'
 import { nextRefreshAt } from './next-refresh-at.js'
 import type { AuthSession } from '../session/types.js'
 import { SingleTimer } from './timer.js'
@@ -134,8 +134,9 @@ export class RefreshScheduler {
   }
 
   #retry(error: AuthError, again: () => void): void {
-    // A server that says when to come back (Retry-After on a 429) is believed over the backoff.
-    const retryAfterMs = error instanceof RateLimitedError ? (error.retryAfterMs ?? 0) : 0
+    // A server that says when to come back (Retry-After on a 429) is believed over the backoff, up to an hour.
+    const retryAfterMs =
+      error instanceof RateLimitedError ? Math.min(RETRY_POLICY.retryAfterMaxMs, error.retryAfterMs ?? 0) : 0
     const retryInMs = Math.max(backoffDelayMs(this.#attempt++), retryAfterMs)
     this.#announce(error, true, retryInMs)
     this.#deps.config.logger.warn('background refresh failed; retrying', { code: error.code, retryInMs })

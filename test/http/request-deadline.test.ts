@@ -29,6 +29,17 @@ describe('RequestDeadline', () => {
     deadline.end()
   })
 
+  it('does not call a caller abort a timeout when the time runs out before end()', () => {
+    vi.useFakeTimers()
+    const caller = new AbortController()
+    const deadline = new RequestDeadline(1000, caller.signal)
+    caller.abort()
+    vi.advanceTimersByTime(1000)
+    expect(deadline.signal.aborted).toBe(true)
+    expect(deadline.timedOut).toBe(false)
+    deadline.end()
+  })
+
   it("end() stops the clock and stops listening to the caller's signal", () => {
     vi.useFakeTimers()
     const caller = new AbortController()

@@ -37,9 +37,15 @@ describe('backoffDelayMs', () => {
     expect(backoffDelayMs(-3, () => 0)).toBe(RETRY_POLICY.baseMs)
   })
 
-  it('is the documented policy: 1 s, doubling, at most 30 s, randomised down to 50%', () => {
+  it('is the documented policy: 1 s, doubling, at most 30 s, randomised down to 50%, Retry-After up to 1 h', () => {
     // Pinned: the README documents these numbers; a retry that no longer backs off must fail here.
-    expect(RETRY_POLICY).toEqual({ baseMs: 1_000, factor: 2, maxMs: 30_000, jitter: 0.5 })
+    expect(RETRY_POLICY).toEqual({
+      baseMs: 1_000,
+      factor: 2,
+      maxMs: 30_000,
+      jitter: 0.5,
+      retryAfterMaxMs: 3_600_000,
+    })
     expect([0, 1, 2, 4, 5].map((attempt) => backoffDelayMs(attempt, () => 0.5))).toEqual([
       750, 1_500, 3_000, 12_000, 22_500,
     ])

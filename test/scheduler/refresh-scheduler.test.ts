@@ -319,6 +319,27 @@ describe('refresh failures', () => {
     expect(events.tokenRefreshed).toHaveLength(1)
   })
 
+  it('believes a Retry-After for at most an hour, then tries again and ends a session the server rejects', async () => {
+    const { auth, pb, events } = setup({ tokenSeconds: 600 })
+    await auth.authWithPassword('alice@example.com', 'pw')
+    let limited = true
+    pb.on(REFRESH, () => {
+      if (!limited) return REJECTED_TOKEN
+      limited = false
+      return { status: 429, body: PB_BODIES.tooManyRequests, headers: { 'Retry-After': '1000000000' } }
+    })
+    await vi.advanceTimersByTimeAsync(480_000)
+    expect(events.refreshFailed).toMatchObject([
+      { willRetry: true, retryInMs: RETRY_POLICY.retryAfterMaxMs, error: { code: 'rate_limited' } },
+    ])
+    await vi.advanceTimersByTimeAsync(RETRY_POLICY.retryAfterMaxMs - 1)
+    expect(pb.count(REFRESH)).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(pb.count(REFRESH)).toBe(2)
+    expect(events.signedOut).toEqual([{ reason: 'expired' }])
+    expect(auth.session).toBeNull()
+  })
+
   it('ends the session as "revoked" on a 401 while the token had not expired', async () => {
     const { auth, pb, events } = setup({ tokenSeconds: 60 })
     await auth.authWithPassword('alice@example.com', 'pw')
