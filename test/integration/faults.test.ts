@@ -38,14 +38,26 @@ async function postJson(url: string, body: unknown, token?: string): Promise<num
   return response.status
 }
 
+/** What `startDelayingProxy` returns. */
+interface DelayingProxy {
+  readonly url: string
+  /** Changes the hold time for requests that arrive from now on. */
+  setDelay(ms: number): void
+  /** Requests whose client closed the connection before the proxy answered (a timeout that freed its socket). */
+  closedBeforeAnswer(): number
+  stop(): Promise<void>
+}
+
 /** A loopback proxy that holds every request for `delayMs` before forwarding it. */
-async function startDelayingProxy(
-  targetUrl: string,
-  delayMs: number,
-): Promise<{ url: string; stop(): Promise<void> }> {
+async function startDelayingProxy(targetUrl: string, delayMs: number): Promise<DelayingProxy> {
   const target = new URL(targetUrl)
   const timers = new Set<ReturnType<typeof setTimeout>>()
+  let delay = delayMs
+  let closedEarly = 0
   const server = http.createServer((req, res) => {
+    res.on('close', () => {
+      if (!res.writableFinished) closedEarly++
+    })
     const timer = setTimeout(() => {
       timers.delete(timer)
       const upstream = http.request(
@@ -63,13 +75,17 @@ async function startDelayingProxy(
       )
       upstream.on('error', () => res.destroy())
       req.pipe(upstream)
-    }, delayMs)
+    }, delay)
     timers.add(timer)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as { port: number }
   return {
     url: `http://127.0.0.1:${port}`,
+    setDelay: (ms) => {
+      delay = ms
+    },
+    closedBeforeAnswer: () => closedEarly,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer)
@@ -226,6 +242,26 @@ describe.skipIf(bin === undefined)('faults against a real PocketBase with rate l
     await expect(patient.authWithPassword(user.email, user.password)).resolves.toMatchObject({
       recordId: user.id,
     })
+  })
+
+  it('a db call delayed past timeoutMs is a timeout, and the abort reaches the socket', async () => {
+    const user = await createUser(pb, 'users', { verified: true })
+    const slow = await startDelayingProxy(pb.url, 0)
+    stoppers.push(slow)
+    const auth = client({ url: slow.url, timeoutMs: 300 })
+    await auth.authWithPassword(user.email, user.password)
+    const db = createDbInterface(auth)
+    await expect(db.collection('users').getOne(user.id)).resolves.toMatchObject({ id: user.id })
+
+    slow.setDelay(2_000)
+    const error = await db
+      .collection('users')
+      .getOne(user.id)
+      .catch((e: unknown) => e)
+    expect(isAuthError(error) && error.code).toBe('timeout')
+    // The request was aborted, not abandoned: its connection closed before the proxy would have answered.
+    await expect.poll(() => slow.closedBeforeAnswer(), { timeout: 1_000 }).toBe(1)
+    expect(auth.isAuthenticated).toBe(true)
   })
 
   it.each([
