@@ -1,3 +1,4 @@
+import { isNonEmptyString, isObject } from '../narrow.js'
 import type { AuthError, FailedExchange } from './auth-error.js'
 import { MfaRequiredError, type FirstFactor } from './mfa.js'
 import { OAuth2FailedError } from './oauth2.js'
@@ -47,12 +48,12 @@ export function errorFromResponse(
   context: ResponseContext,
 ): AuthError {
   const { status, body } = exchange
-  const serverMessage = readMessage(body)
+  const serverMessage = readText(body, 'message')
   const where = `${exchange.method} ${exchange.path} (${status})`
   const options = { status, exchange }
 
   if (status === 401) {
-    const mfaId = readMfaId(body)
+    const mfaId = readText(body, 'mfaId')
     if (mfaId !== undefined && context.endpoint.kind === 'sign-in') {
       return new MfaRequiredError(mfaId, context.endpoint.factor, undefined, options)
     }
@@ -110,20 +111,14 @@ function explainForbidden(serverMessage: string | undefined, path: string): stri
   return serverMessage ?? 'forbidden'
 }
 
-function readMessage(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined
-  const message = (body as { message?: unknown }).message
-  return typeof message === 'string' && message.length > 0 ? message : undefined
-}
-
-function readMfaId(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined
-  const mfaId = (body as { mfaId?: unknown }).mfaId
-  return typeof mfaId === 'string' && mfaId.length > 0 ? mfaId : undefined
+/** A non-empty string field of a response body (`message`, `mfaId`), else `undefined`. */
+function readText(body: unknown, field: 'message' | 'mfaId'): string | undefined {
+  const value = isObject(body) ? body[field] : undefined
+  return isNonEmptyString(value) ? value : undefined
 }
 
 function readData(body: unknown): unknown {
-  return typeof body === 'object' && body !== null ? (body as { data?: unknown }).data : undefined
+  return isObject(body) ? body.data : undefined
 }
 
 /**

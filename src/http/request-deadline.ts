@@ -2,13 +2,15 @@
  * One request's time limit, tied to the caller's signal: `signal` (hand it to `fetch`) aborts when the time runs
  * out or when the caller aborts, and `timedOut` tells the two apart. `end()` once the request has finished.
  *
- * Per request it costs this one object (an `AbortController`) and one timer, and no closures: the timer calls a
- * static method, and the caller's signal calls `handleEvent` (this object is its event listener).
+ * Per request it costs this one object (an `AbortController` with its signal) and one timer; the timer calls a
+ * static method, so closures are made only to listen to a caller's signal.
  */
 export class RequestDeadline extends AbortController {
   readonly #timer: ReturnType<typeof setTimeout>
-  readonly #callerSignal: AbortSignal | undefined
-  #timedOut = false
+  /** Stops listening to the caller's signal; set only when there is one. */
+  readonly #detach: (() => void) | undefined
+  /** `true` once the time limit has passed (rather than the caller aborting). Set by the timer only. */
+  timedOut = false
 
   /**
    * Starts the clock.
@@ -20,29 +22,23 @@ export class RequestDeadline extends AbortController {
   constructor(timeoutMs: number, callerSignal: AbortSignal | undefined) {
     super()
     this.#timer = setTimeout(RequestDeadline.#expire, timeoutMs, this)
-    this.#callerSignal = callerSignal
-    callerSignal?.addEventListener('abort', this, { once: true })
+    if (callerSignal !== undefined) {
+      // A function, not this object as an event-listener object: AbortSignal polyfills may not call handleEvent.
+      const onAbort = (): void => this.abort()
+      callerSignal.addEventListener('abort', onAbort, { once: true })
+      this.#detach = () => callerSignal.removeEventListener('abort', onAbort)
+    }
   }
 
   static #expire(deadline: RequestDeadline): void {
     // After a caller's abort the request ended for that reason, not for the time.
-    deadline.#timedOut = !deadline.signal.aborted
+    deadline.timedOut = !deadline.signal.aborted
     deadline.abort()
-  }
-
-  /** @returns `true` once the time limit has passed (rather than the caller aborting) */
-  get timedOut(): boolean {
-    return this.#timedOut
-  }
-
-  /** Called by the caller's signal when it aborts (the DOM event-listener object protocol). */
-  handleEvent(): void {
-    this.abort()
   }
 
   /** Stops the clock and stops listening to the caller's signal. Idempotent. */
   end(): void {
     clearTimeout(this.#timer)
-    this.#callerSignal?.removeEventListener('abort', this)
+    this.#detach?.()
   }
 }

@@ -57,6 +57,25 @@ describe('RequestDeadline', () => {
     expect(deadline.timedOut).toBe(false)
   })
 
+  it('works with a polyfilled caller signal that only calls function listeners', () => {
+    vi.useFakeTimers()
+    // Like abortcontroller-polyfill: listeners are called as functions, never through handleEvent.
+    const listeners = new Set<(event: { type: string }) => void>()
+    const callerSignal = {
+      aborted: false,
+      addEventListener: (_type: string, listener: (event: { type: string }) => void) =>
+        listeners.add(listener),
+      removeEventListener: (_type: string, listener: (event: { type: string }) => void) =>
+        listeners.delete(listener),
+    } as unknown as AbortSignal
+    const deadline = new RequestDeadline(1000, callerSignal)
+    for (const listener of listeners) listener.call(callerSignal, { type: 'abort' })
+    expect(deadline.signal.aborted).toBe(true)
+    expect(deadline.timedOut).toBe(false)
+    deadline.end()
+    expect(listeners.size).toBe(0)
+  })
+
   it('keeps separate deadlines apart', () => {
     vi.useFakeTimers()
     const short = new RequestDeadline(100, undefined)
