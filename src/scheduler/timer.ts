@@ -30,15 +30,6 @@ export class SingleTimer {
     this.#handle = handle
   }
 
-  /**
-   * Whether a callback is armed.
-   *
-   * @returns `true` from `arm()` until the callback runs or `cancel()` is called
-   */
-  get isArmed(): boolean {
-    return this.#handle !== undefined
-  }
-
   /** Disarms; idempotent. */
   cancel(): void {
     if (this.#handle !== undefined) clearTimeout(this.#handle)

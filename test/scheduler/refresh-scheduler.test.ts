@@ -642,6 +642,7 @@ describe('non-refreshable tokens', () => {
     await vi.advanceTimersByTimeAsync(80_000)
     expect(pb.count('POST /api/collections/_superusers/auth-refresh')).toBe(1)
   })
+
   it('of a busy renewing child: `expiring` still fires before the renewal, early in the spread', async () => {
     const { pb, impersonated } = await superuserWithChild(0.999, true)
     const expiring: AuthEvents['expiring'][] = []
