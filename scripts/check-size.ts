@@ -1,7 +1,7 @@
 /**
  * `npm run size`: what the core entry costs a browser bundle. Bundles src/index.ts with esbuild (minified,
  * ESM, platform neutral; `pocketbase` external because an app that uses the db-interface already has it;
- * jose's decodeJwt bundled), gzips it and fails above the budget.
+ * jose's base64url decoder bundled), gzips it and fails above the budget.
  */
 import { gzipSync } from 'node:zlib'
 import path from 'node:path'
