@@ -3,9 +3,10 @@
  * (answered here by msw).
  */
 import { http } from 'msw'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createAuthClient, createDbInterface, type AuthClient } from '../../src/index.js'
+import { describe, expect, it, vi } from 'vitest'
+import { createDbInterface, type AuthClient } from '../../src/index.js'
 import { makeAuthResponse } from '../helpers/factories.js'
+import { useClients } from '../helpers/clients.js'
 import { PB_URL, pbJson, pbUrl, useMswServer } from '../helpers/msw.js'
 
 const { server, requests } = useMswServer()
@@ -13,20 +14,12 @@ const { server, requests } = useMswServer()
 const record = { id: 'p1', collectionId: 'pbc_posts', collectionName: 'posts', title: 'post 1' }
 const RECORD_PATH = '/api/collections/posts/records/p1'
 
-const clients: AuthClient[] = []
-afterEach(() => {
-  for (const client of clients.splice(0)) client.dispose()
-})
+const client = useClients(() => PB_URL)
 
 async function signedIn(fetch?: typeof globalThis.fetch): Promise<AuthClient> {
   server.use(http.post(pbUrl('auth-with-password'), () => pbJson(makeAuthResponse())))
   server.use(http.get(`${PB_URL}${RECORD_PATH}`, () => pbJson(record)))
-  const auth = createAuthClient({
-    url: PB_URL,
-    autoRefresh: false,
-    ...(fetch === undefined ? {} : { fetch }),
-  })
-  clients.push(auth)
+  const auth = client(fetch === undefined ? {} : { fetch })
   await auth.authWithPassword('alice@example.com', 'pw')
   return auth
 }

@@ -1,13 +1,16 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { RequestDeadline } from '../../src/http/request-deadline.js'
 
 describe('RequestDeadline', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+
   afterEach(() => {
     vi.useRealTimers()
   })
 
   it('aborts its signal when the time runs out, and says it timed out', () => {
-    vi.useFakeTimers()
     const deadline = new RequestDeadline(1000, undefined)
     vi.advanceTimersByTime(999)
     expect(deadline.signal.aborted).toBe(false)
@@ -20,7 +23,6 @@ describe('RequestDeadline', () => {
   })
 
   it("aborts its signal when the caller's signal aborts, without calling that a timeout", () => {
-    vi.useFakeTimers()
     const caller = new AbortController()
     const deadline = new RequestDeadline(1000, caller.signal)
     caller.abort()
@@ -30,7 +32,6 @@ describe('RequestDeadline', () => {
   })
 
   it('does not call a caller abort a timeout when the time runs out before end()', () => {
-    vi.useFakeTimers()
     const caller = new AbortController()
     const deadline = new RequestDeadline(1000, caller.signal)
     caller.abort()
@@ -41,7 +42,6 @@ describe('RequestDeadline', () => {
   })
 
   it("end() stops the clock and stops listening to the caller's signal", () => {
-    vi.useFakeTimers()
     const caller = new AbortController()
     const added = vi.spyOn(caller.signal, 'addEventListener')
     const removed = vi.spyOn(caller.signal, 'removeEventListener')
@@ -58,7 +58,6 @@ describe('RequestDeadline', () => {
   })
 
   it('works with a polyfilled caller signal that only calls function listeners', () => {
-    vi.useFakeTimers()
     // Like abortcontroller-polyfill: listeners are called as functions, never through handleEvent.
     const listeners = new Set<(event: { type: string }) => void>()
     const callerSignal = {
@@ -77,7 +76,6 @@ describe('RequestDeadline', () => {
   })
 
   it('keeps separate deadlines apart', () => {
-    vi.useFakeTimers()
     const short = new RequestDeadline(100, undefined)
     const long = new RequestDeadline(1000, undefined)
     vi.advanceTimersByTime(100)

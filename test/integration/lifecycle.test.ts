@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   createAuthCollection,
@@ -19,8 +20,6 @@ import { nextEvent } from '../helpers/events.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
 const bin = pocketBaseBinaryForTests('lifecycle tests')
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe.skipIf(bin === undefined)('token lifecycle against a real PocketBase', () => {
   let pb: PocketBaseHandle
