@@ -124,20 +124,6 @@ export class AuthEventEmitter {
     for (const listener of [...set]) (listener as (payload: AuthEvents[K]) => void)(payload)
   }
 
-  /**
-   * Number of listeners of `event`, or of all events.
-   *
-   * @param event - the event to count; all events when absent
-   * @returns the number of listeners
-   */
-  listenerCount(event?: AuthEventName): number {
-    if (this.#listeners === undefined) return 0
-    if (event !== undefined) return this.#listeners.get(event)?.size ?? 0
-    let count = 0
-    for (const set of this.#listeners.values()) count += set.size
-    return count
-  }
-
   /** Drops every listener. */
   removeAll(): void {
     this.#listeners = undefined
