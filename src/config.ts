@@ -65,9 +65,16 @@ export interface ResolvedConfig {
   readonly userAgent: string | undefined
 }
 
-type OptionCheck = (value: unknown) => string | undefined
+/** Checks one option's value: what is wrong with it (never quoting it), or `undefined` when it is fine. */
+export type OptionCheck = (value: unknown) => string | undefined
 
-const ifDefined =
+/**
+ * Lets an optional option be absent.
+ *
+ * @param check - the check for a present value
+ * @returns a check that accepts `undefined` and otherwise runs `check`
+ */
+export const ifDefined =
   (check: OptionCheck): OptionCheck =>
   (value) =>
     value === undefined ? undefined : check(value)
@@ -81,7 +88,15 @@ const isHttpUrl = (value: string): boolean => {
   }
 }
 
-const numberIn =
+/**
+ * A number in `[min, max]`.
+ *
+ * @param min - the smallest value allowed
+ * @param max - the largest value allowed
+ * @param whole - whether it must be a whole number
+ * @returns the check
+ */
+export const numberIn =
   (min: number, max: number, whole: boolean): OptionCheck =>
   (value) => {
     if (typeof value !== 'number') return 'must be a number'
@@ -93,6 +108,20 @@ const typed =
   (type: 'boolean' | 'string' | 'function', what: string): OptionCheck =>
   (value) =>
     typeof value === type ? undefined : `must be ${what}`
+
+/**
+ * Reads an injected clock once, so a `now` that returns no usable time (NaN, a string) fails at construction
+ * instead of making every timer computation NaN (which fires a 1 ms timer over and over).
+ */
+const checkClock: OptionCheck = (now) => {
+  if (typeof now !== 'function') return 'must be a function returning epoch milliseconds'
+  try {
+    const sample: unknown = now()
+    return Number.isFinite(sample) ? undefined : 'must return epoch milliseconds as a finite number'
+  } catch {
+    return 'threw when called'
+  }
+}
 
 /** One check per option; an option not listed here is unknown. */
 const OPTION_CHECKS: Readonly<Record<keyof AuthClientOptions, OptionCheck>> = {
@@ -111,7 +140,7 @@ const OPTION_CHECKS: Readonly<Record<keyof AuthClientOptions, OptionCheck>> = {
   timeoutMs: ifDefined(numberIn(1, MAX_TIMER_DELAY_MS, true)),
   credentials: ifDefined(typed('function', 'a function returning { identity, password }')),
   fetch: ifDefined(typed('function', 'a fetch function')),
-  now: ifDefined(typed('function', 'a function returning epoch milliseconds')),
+  now: ifDefined(checkClock),
   logger: ifDefined((value) =>
     hasMethods(value, ['debug', 'info', 'warn', 'error'])
       ? undefined
@@ -123,15 +152,21 @@ const OPTION_CHECKS: Readonly<Record<keyof AuthClientOptions, OptionCheck>> = {
   ),
 }
 
-/** Every problem with `options`, by option name; never quotes a value. */
-function checkOptions(options: unknown): ConfigIssue[] {
-  if (!isObject(options)) return [{ path: '(options)', message: 'must be an object with at least `url`' }]
+/**
+ * Every problem with an options object, by option name; never quotes a value.
+ *
+ * @param options - the options, not yet checked
+ * @param checks - one check per option; an option not listed is unknown
+ * @returns the issues, empty when every option is fine
+ */
+export function checkOptions(options: unknown, checks: Readonly<Record<string, OptionCheck>>): ConfigIssue[] {
+  if (!isObject(options)) return [{ path: '(options)', message: 'must be an object' }]
   const issues: ConfigIssue[] = []
-  for (const [name, check] of Object.entries(OPTION_CHECKS)) {
+  for (const [name, check] of Object.entries(checks)) {
     const message = check(options[name])
     if (message !== undefined) issues.push({ path: name, message })
   }
-  const unknown = Object.keys(options).filter((name) => !Object.hasOwn(OPTION_CHECKS, name))
+  const unknown = Object.keys(options).filter((name) => !Object.hasOwn(checks, name))
   if (unknown.length > 0) issues.push({ path: unknown.join(', '), message: 'unknown option' })
   return issues
 }
@@ -144,10 +179,9 @@ function checkOptions(options: unknown): ConfigIssue[] {
  * @throws {ConfigError} `config_invalid`, listing every bad option by name.
  */
 export function resolveConfig(options: unknown): ResolvedConfig & { store: TokenStore | undefined } {
-  const issues = checkOptions(options)
+  const issues = checkOptions(options, OPTION_CHECKS)
   if (issues.length > 0) throw new ConfigError(issues, 'Invalid AuthClient options')
   const o = options as AuthClientOptions
-  if (o.now !== undefined) checkClock(o.now)
   return Object.freeze({
     url: o.url.replace(/\/+$/, ''),
     collection: o.collection ?? DEFAULTS.collection,
@@ -161,27 +195,6 @@ export function resolveConfig(options: unknown): ResolvedConfig & { store: Token
     userAgent: o.userAgent,
     store: o.store,
   })
-}
-
-/**
- * Reads an injected clock once, so a `now` that returns no usable time (NaN, a string) fails at construction
- * instead of making every timer computation NaN (which fires a 1 ms timer over and over).
- *
- * @throws {ConfigError} `config_invalid` naming `now`.
- */
-function checkClock(now: () => number): void {
-  let sample: unknown
-  try {
-    sample = now()
-  } catch {
-    throw new ConfigError([{ path: 'now', message: 'threw when called' }], 'Invalid AuthClient options')
-  }
-  if (typeof sample !== 'number' || !Number.isFinite(sample)) {
-    throw new ConfigError(
-      [{ path: 'now', message: 'must return epoch milliseconds as a finite number' }],
-      'Invalid AuthClient options',
-    )
-  }
 }
 
 /**

@@ -125,6 +125,19 @@ describe('createAuthClient rejects bad options with a ConfigError naming each on
     ],
     ['fetch not a function', { url, fetch: 'fetch' }, 'fetch'],
     ['now not a function', { url, now: 1_700_000_000_000 }, 'now', '1700000000000'],
+    ['now returning NaN', { url, now: () => Number.NaN }, 'now', 'NaN'],
+    ['now returning a string', { url, now: () => '1700000000000' }, 'now', '1700000000000'],
+    [
+      'now throwing',
+      {
+        url,
+        now: () => {
+          throw new Error(SECRET)
+        },
+      },
+      'now',
+      SECRET,
+    ],
     ['userAgent not a string', { url, userAgent: 42 }, 'userAgent'],
     ['store missing a method', { url, store: { get() {}, set() {} } }, 'store'],
     ['unknown option key', { url, password: SECRET }, 'password', SECRET],
@@ -148,10 +161,20 @@ describe('createAuthClient rejects bad options with a ConfigError naming each on
       timeoutMs: 0.5,
       logger: {},
       credentials: 'nope',
+      now: () => Number.NaN,
       extra: true,
     })
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(
-      ['collection', 'credentials', 'extra', 'logger', 'refreshSkewSeconds', 'timeoutMs', 'url'].sort(),
+      [
+        'collection',
+        'credentials',
+        'extra',
+        'logger',
+        'now',
+        'refreshSkewSeconds',
+        'timeoutMs',
+        'url',
+      ].sort(),
     )
     for (const issue of error.issues) expect(error.message).toContain(issue.path)
     expect(error.message).toMatch(/^Invalid AuthClient options: /)
