@@ -55,6 +55,11 @@ async function main() {
   assert.equal(session.collectionName, 'users')
   const posts = await createDbInterface(users).collection('users').getList(1, 10)
   assert.equal(posts.totalItems, 1, 'a user sees only itself')
+  const unlimited = await createDbInterface(users, { timeoutMs: 0 }).collection('users').getList(1, 10)
+  assert.equal(unlimited.totalItems, 1, 'a db-interface without a time limit')
+  let dbOptionError
+  try { createDbInterface(users, { timeoutMs: -1 }) } catch (error) { dbOptionError = error }
+  assert.ok(dbOptionError instanceof ConfigError && dbOptionError.issues[0].path === 'timeoutMs', 'db option checked')
   let configError
   try { loadEnv({ env: { POCKETBASE_URL: 'not a url' } }) } catch (error) { configError = error }
   assert.ok(configError instanceof ConfigError && isAuthError(configError), 'node entry throws the core classes')

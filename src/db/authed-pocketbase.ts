@@ -16,6 +16,7 @@ export interface TokenSource {
 /** Connection settings the adapter copies from the client. */
 export interface AuthedPocketBaseSettings {
   readonly url: string
+  /** Per-request time limit in ms; `0` for none. */
   readonly timeoutMs: number
   readonly fetch: typeof globalThis.fetch | undefined
 }
@@ -105,19 +106,25 @@ export class AuthedPocketBase extends PocketBase {
       requestKey: null,
     })
     const { timeoutMs } = this.#settings
-    const deadline = new RequestDeadline(timeoutMs, callerSignal)
-    init.signal = deadline.signal
+    // With no time limit and no caller signal, `fetch` gets no signal: following one costs it per request. A
+    // caller's signal is still followed through a deadline of our own, so no listener stays on it afterwards.
+    const deadline =
+      timeoutMs === 0 && callerSignal === undefined ? undefined : new RequestDeadline(timeoutMs, callerSignal)
+    if (deadline !== undefined) init.signal = deadline.signal
     // Without a client `fetch`, the SDK uses a per-call `fetch` if given, else the global one.
     if (this.#fetch !== undefined) init.fetch = this.#fetch
     try {
       return await super.send<T>(path, init)
     } catch (error) {
       const method = (options.method ?? 'GET').toUpperCase()
-      const { timedOut } = deadline
-      const state = { timedOut, callerAborted: !timedOut && deadline.signal.aborted, timeoutMs }
+      const state = {
+        timedOut: deadline?.timedOut === true,
+        aborted: deadline?.signal.aborted === true,
+        timeoutMs,
+      }
       throw fromPocketBaseError(error, method, path.split('?')[0] ?? path, state)
     } finally {
-      deadline.end()
+      deadline?.end()
     }
   }
 }

@@ -28,8 +28,10 @@ export function isClientResponseError(value: unknown): value is ClientResponseEr
 
 /** How a db request ended, for telling a timeout from a caller abort. */
 export interface AbortState {
+  /** The adapter's time limit passed. */
   readonly timedOut: boolean
-  readonly callerAborted: boolean
+  /** The request's signal aborted: for the time limit when `timedOut`, else by the caller. */
+  readonly aborted: boolean
   readonly timeoutMs: number
 }
 
@@ -40,18 +42,21 @@ export interface AbortState {
  * @param error - what the SDK threw
  * @param method - the HTTP method, for the message
  * @param path - the request path without query string
- * @param abort - whether the adapter's timer fired or the caller aborted, and the timeout in ms
+ * @param abort - whether the adapter's timer fired or the caller aborted, and the timeout in ms; absent for
+ * an error the SDK raised without a request of ours
  * @returns `timeout`, `aborted` or `network` errors for those cases, else the error for the response's status
  */
 export function fromPocketBaseError(
   error: unknown,
   method: string,
   path: string,
-  abort: AbortState,
+  abort?: AbortState,
 ): AuthError {
   const where = `${method} ${path}`
-  if (abort.timedOut) return new TimeoutError(`${where}: no complete response within ${abort.timeoutMs} ms`)
-  if (abort.callerAborted) return new AbortedError(`${where}: aborted by the caller`)
+  if (abort?.timedOut === true) {
+    return new TimeoutError(`${where}: no complete response within ${abort.timeoutMs} ms`)
+  }
+  if (abort?.aborted === true) return new AbortedError(`${where}: aborted by the caller`)
   if (!isClientResponseError(error)) {
     return new NetworkError(`${where}: request failed`, { cause: error })
   }

@@ -6,7 +6,7 @@
  * static method, so closures are made only to listen to a caller's signal.
  */
 export class RequestDeadline extends AbortController {
-  readonly #timer: ReturnType<typeof setTimeout>
+  readonly #timer: ReturnType<typeof setTimeout> | undefined
   /** Stops listening to the caller's signal; set only when there is one. */
   readonly #detach: (() => void) | undefined
   /** `true` once the time limit has passed (rather than the caller aborting). Set by the timer only. */
@@ -15,13 +15,13 @@ export class RequestDeadline extends AbortController {
   /**
    * Starts the clock.
    *
-   * @param timeoutMs - the time limit in milliseconds
+   * @param timeoutMs - the time limit in milliseconds; `0` for none (the caller's signal only)
    * @param callerSignal - the caller's signal, if any, not yet aborted (callers check first); its abort aborts
    * `signal` too
    */
   constructor(timeoutMs: number, callerSignal: AbortSignal | undefined) {
     super()
-    this.#timer = setTimeout(RequestDeadline.#expire, timeoutMs, this)
+    if (timeoutMs > 0) this.#timer = setTimeout(RequestDeadline.#expire, timeoutMs, this)
     if (callerSignal !== undefined) {
       // A function, not this object as an event-listener object: AbortSignal polyfills may not call handleEvent.
       const onAbort = (): void => this.abort()

@@ -57,6 +57,18 @@ describe('RequestDeadline', () => {
     expect(deadline.timedOut).toBe(false)
   })
 
+  it('with 0 ms sets no timer and follows only the caller’s signal', () => {
+    const caller = new AbortController()
+    const deadline = new RequestDeadline(0, caller.signal)
+    expect(vi.getTimerCount()).toBe(0)
+    vi.advanceTimersByTime(2 ** 31)
+    expect(deadline.signal.aborted).toBe(false)
+    caller.abort()
+    expect(deadline.signal.aborted).toBe(true)
+    expect(deadline.timedOut).toBe(false)
+    deadline.end()
+  })
+
   it('works with a polyfilled caller signal that only calls function listeners', () => {
     // Like abortcontroller-polyfill: listeners are called as functions, never through handleEvent.
     const listeners = new Set<(event: { type: string }) => void>()

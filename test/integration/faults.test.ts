@@ -264,6 +264,28 @@ describe.skipIf(bin === undefined)('faults against a real PocketBase with rate l
     expect(auth.isAuthenticated).toBe(true)
   })
 
+  it('createDbInterface’s own timeoutMs replaces the client’s: 0 waits out a slow answer, a shorter one cuts it', async () => {
+    const user = await createUser(pb, 'users', { verified: true })
+    const slow = await startDelayingProxy(pb.url, 0)
+    stoppers.push(slow)
+    const auth = client({ url: slow.url, timeoutMs: 300 })
+    await auth.authWithPassword(user.email, user.password)
+
+    slow.setDelay(800)
+    const patient = createDbInterface(auth, { timeoutMs: 0 })
+    await expect(patient.collection('users').getOne(user.id)).resolves.toMatchObject({ id: user.id })
+    expect(slow.closedBeforeAnswer()).toBe(0)
+
+    const hasty = createDbInterface(auth, { timeoutMs: 100 })
+    const error = await hasty
+      .collection('users')
+      .getOne(user.id)
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'timeout' })
+    expect((error as Error).message).toContain('within 100 ms')
+    await expect.poll(() => slow.closedBeforeAnswer(), { timeout: 1_000 }).toBe(1)
+  })
+
   it.each([
     ['+10 minutes', 600_000],
     ['-10 minutes', -600_000],

@@ -14,6 +14,7 @@ import type {
   AuthRecord,
   AuthSession,
   ConfigIssue,
+  DbInterfaceOptions,
   FieldError,
   FirstFactor,
   InvalidCredentialsReason,
@@ -24,7 +25,7 @@ import type {
   StartOAuth2Result,
   TokenStore,
 } from '../../src/index.js'
-import { isAuthError } from '../../src/index.js'
+import { createDbInterface, isAuthError } from '../../src/index.js'
 
 /** Keys of `T` whose type is `any`; `never` when there are none. */
 type AnyKeys<T> = { [K in keyof T]-?: 0 extends 1 & T[K] ? K : never }[keyof T]
@@ -181,5 +182,19 @@ describe('event payloads', () => {
       on('signedInn', () => undefined)
     }
     expectTypeOf(subscribe).toBeFunction()
+  })
+})
+
+describe('public types: the db-interface', () => {
+  it('createDbInterface takes an optional options object with timeoutMs only', () => {
+    expectTypeOf<Parameters<typeof createDbInterface>[1]>().toEqualTypeOf<DbInterfaceOptions | undefined>()
+    expectTypeOf<DbInterfaceOptions['timeoutMs']>().toEqualTypeOf<number | undefined>()
+    const make = (auth: AuthClient): void => {
+      createDbInterface(auth)
+      createDbInterface(auth, { timeoutMs: 0 })
+      // @ts-expect-error unknown option
+      createDbInterface(auth, { timeout: 5_000 })
+    }
+    expectTypeOf(make).toBeFunction()
   })
 })

@@ -1,0 +1,140 @@
+import { getEventListeners } from 'node:events'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ConfigError, createAuthClient, createDbInterface, type AuthClient } from '../../src/index.js'
+import {
+  createFakePocketBase,
+  deferred,
+  type FakePocketBase,
+  type FakeReply,
+} from '../fixtures/fake-pocketbase.js'
+
+const POSTS = 'GET /api/collections/posts/records'
+const PAGE: FakeReply = {
+  status: 200,
+  body: { page: 1, perPage: 30, totalItems: 0, totalPages: 0, items: [] },
+}
+
+const clients: AuthClient[] = []
+afterEach(() => {
+  for (const client of clients.splice(0)) client.dispose()
+})
+
+/** A signed-in client over a fake PocketBase whose post list is held until the test releases it. */
+async function signedIn(clientTimeoutMs: number): Promise<{
+  auth: AuthClient
+  pb: FakePocketBase
+  signals: (AbortSignal | undefined)[]
+  release: () => void
+}> {
+  const pb = createFakePocketBase()
+  const auth = createAuthClient({
+    url: 'http://pb.test',
+    fetch: pb.fetch,
+    autoRefresh: false,
+    timeoutMs: clientTimeoutMs,
+  })
+  clients.push(auth)
+  await auth.authWithPassword('alice@example.com', 'pw')
+  const held = deferred<FakeReply>()
+  const signals: (AbortSignal | undefined)[] = []
+  pb.on(POSTS, (_call, signal) => {
+    signals.push(signal)
+    return held.promise
+  })
+  return { auth, pb, signals, release: () => held.resolve(PAGE) }
+}
+
+function configErrorOf(run: () => unknown): ConfigError {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('createDbInterface(auth, { timeoutMs })', () => {
+  it('a shorter limit than the client’s applies to db calls, and the error names it', async () => {
+    const { auth } = await signedIn(30_000)
+    const error = await createDbInterface(auth, { timeoutMs: 25 })
+      .collection('posts')
+      .getList()
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'timeout', name: 'TimeoutError' })
+    expect((error as Error).message).toContain('within 25 ms')
+    expect(auth.isAuthenticated).toBe(true)
+  })
+
+  it('without the option, db calls keep the client’s timeoutMs', async () => {
+    const { auth } = await signedIn(25)
+    const error = await createDbInterface(auth, {})
+      .collection('posts')
+      .getList()
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'timeout' })
+    expect((error as Error).message).toContain('within 25 ms')
+  })
+
+  it('0 sets no limit: an answer arriving after the client’s timeoutMs is returned, and fetch gets no signal', async () => {
+    const { auth, signals, release } = await signedIn(20)
+    const pending = createDbInterface(auth, { timeoutMs: 0 }).collection('posts').getList()
+    setTimeout(release, 80)
+    await expect(pending).resolves.toMatchObject({ items: [], totalItems: 0 })
+    expect(signals).toEqual([undefined])
+  })
+
+  it('0 still honours the caller’s signal, past the client’s timeoutMs, and leaves no listener on it', async () => {
+    const { auth, signals, release } = await signedIn(20)
+    const db = createDbInterface(auth, { timeoutMs: 0 })
+    const controller = new AbortController()
+    const pending = db.collection('posts').getList(1, 30, { signal: controller.signal })
+    setTimeout(() => controller.abort(), 60)
+    await expect(pending).rejects.toMatchObject({ code: 'aborted', name: 'AbortedError' })
+    expect(signals).toHaveLength(1)
+    expect(signals[0]?.aborted).toBe(true)
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+
+    release()
+    const live = new AbortController()
+    await expect(db.collection('posts').getList(1, 30, { signal: live.signal })).resolves.toMatchObject({
+      items: [],
+    })
+    expect(getEventListeners(live.signal, 'abort')).toHaveLength(0)
+  })
+
+  it.each<[string, unknown, string]>([
+    ['negative', { timeoutMs: -1 }, 'timeoutMs'],
+    ['a fraction', { timeoutMs: 12.5 }, 'timeoutMs'],
+    ['NaN', { timeoutMs: Number.NaN }, 'timeoutMs'],
+    ['Infinity (use 0 for no limit)', { timeoutMs: Number.POSITIVE_INFINITY }, 'timeoutMs'],
+    ['above the largest timer delay', { timeoutMs: 2 ** 31 }, 'timeoutMs'],
+    ['a string', { timeoutMs: '5000' }, 'timeoutMs'],
+    ['null', { timeoutMs: null }, 'timeoutMs'],
+    ['an unknown option', { timeout: 5_000 }, 'timeout'],
+    ['options not an object', 'fast', '(options)'],
+    ['options null', null, '(options)'],
+  ])('rejects %s with a ConfigError naming it, before any request', async (_label, options, path) => {
+    const { auth, pb } = await signedIn(30_000)
+    const callsBefore = pb.calls.length
+    const error = configErrorOf(() => createDbInterface(auth, options as never))
+    expect(error.code).toBe('config_invalid')
+    expect(error.issues.map((issue) => issue.path)).toEqual([path])
+    expect(error.message).toMatch(/^Invalid db-interface options: /)
+    expect(error.message).toContain(path)
+    expect(pb.calls).toHaveLength(callsBefore)
+    expect(auth.isAuthenticated).toBe(true)
+  })
+
+  it('never quotes the bad value', async () => {
+    const { auth } = await signedIn(30_000)
+    const error = configErrorOf(() => createDbInterface(auth, { timeoutMs: 'secret-4242' } as never))
+    expect(error.message).not.toContain('secret-4242')
+    expect(JSON.stringify(error)).not.toContain('secret-4242')
+  })
+
+  it('checks the options before the client: a bad option with a non-client is a ConfigError', () => {
+    expect(() => createDbInterface({} as AuthClient, { timeoutMs: -1 })).toThrow(ConfigError)
+    expect(() => createDbInterface({} as AuthClient, { timeoutMs: 0 })).toThrow(TypeError)
+  })
+})
