@@ -141,12 +141,11 @@ export class TokenKeeper {
    */
   refresh(options?: { signal?: AbortSignal; fields?: string; expand?: string }): Promise<AuthSession> {
     const { signal, ...query } = options ?? {}
-    if (signal?.aborted === true)
-      return Promise.reject(new AbortedError('authRefresh: aborted by the caller'))
+    const aborted = 'authRefresh: aborted by the caller'
+    // Checked first, so that an already-aborted call starts no refresh.
+    if (signal?.aborted === true) return Promise.reject(new AbortedError(aborted))
     const shared = this.#refreshing ?? this.#startRefresh(query)
-    return signal === undefined
-      ? shared
-      : abandonOnAbort(shared, signal, 'authRefresh: aborted by the caller')
+    return signal === undefined ? shared : abandonOnAbort(shared, signal, aborted)
   }
 
   #startRefresh(query: { fields?: string; expand?: string }): Promise<AuthSession> {

@@ -52,31 +52,38 @@ function setup(
 }
 
 /**
- * Creates a client whose timer sits at `spread` in the refresh spread window (see `nextRefreshAt`): the client
- * draws its place once, from `Math.random`, when it is created. 0 makes every refresh time exact; the backoff
- * draws stay random.
+ * Runs `make` with `Math.random` pinned at `spread`, until the promise it returns (if any) settles. A client
+ * draws its place in the refresh spread window (see `nextRefreshAt`) once, from `Math.random`, when it is
+ * created: 0 makes every refresh time exact. The backoff draws stay random.
  */
-function createClientAtSpread(spread: number, options: AuthClientOptions): AuthClient {
+function atSpread<T>(spread: number, make: () => T): T {
   const random = vi.spyOn(Math, 'random').mockReturnValue(spread)
+  let made: T
   try {
-    return createAuthClient(options)
-  } finally {
+    made = make()
+  } catch (error) {
     random.mockRestore()
+    throw error
   }
+  if (!(made instanceof Promise)) {
+    random.mockRestore()
+    return made
+  }
+  return made.finally(() => random.mockRestore()) as T
 }
 
-/** `impersonate()` with the child's timer at `spread` (see `createClientAtSpread`). */
-async function impersonateAtSpread(
+/** A client whose timer sits at `spread` (see `atSpread`). */
+function createClientAtSpread(spread: number, options: AuthClientOptions): AuthClient {
+  return atSpread(spread, () => createAuthClient(options))
+}
+
+/** `impersonate()` with the child's timer at `spread` (see `atSpread`). */
+function impersonateAtSpread(
   spread: number,
   auth: AuthClient,
   ...args: Parameters<AuthClient['impersonate']>
 ): Promise<AuthClient> {
-  const random = vi.spyOn(Math, 'random').mockReturnValue(spread)
-  try {
-    return await auth.impersonate(...args)
-  } finally {
-    random.mockRestore()
-  }
+  return atSpread(spread, () => auth.impersonate(...args))
 }
 
 /** Route of the impersonation request the fixtures below answer. */
@@ -84,7 +91,7 @@ const IMPERSONATE = 'POST /api/collections/users/impersonate/record1234567ab'
 
 /**
  * A signed-in superuser (100 s tokens) and a 10 s impersonated child of theirs, its timer at `spread`
- * (see `createClientAtSpread`); the parent's fake server answers `IMPERSONATE` with fresh child tokens.
+ * (see `atSpread`); the parent's fake server answers `IMPERSONATE` with fresh child tokens.
  */
 async function superuserWithChild(
   spread: number,
