@@ -1,21 +1,28 @@
 /**
  * Adapter overhead: getOne and getList through createDbInterface vs the bare `pocketbase` SDK vs raw fetch,
- * against the same local PocketBase, interleaved round by round (rotating the order) so drift hits all alike.
+ * against the same local PocketBase, interleaved round by round so drift hits all alike. Each round runs the
+ * variants in a fresh shuffled order: with a fixed rotation every variant would always follow the same other
+ * one and pay for the garbage (and deferred `fetch` clean-up) that one left behind.
  *
- * The bare SDK runs three ways: with auto-cancellation off (the adapter's setting, and the reference the
- * ratio is taken against), with its defaults (auto-cancellation on: an AbortController per request), and
- * with the same per-request timeout the adapter adds (an AbortController and a timer per request), which
- * separates what a timeout costs in `fetch` from what the adapter itself adds.
+ * The adapter runs two ways: as created by default (the client's 30 s per-request timeout) and with
+ * `{ timeoutMs: 0 }` (no time limit). The bare SDK runs three ways: with auto-cancellation off (the adapter's
+ * setting), with its defaults (auto-cancellation on: an AbortController per request), and with the same
+ * per-request timeout the adapter adds (an AbortController and a timer per request). Each adapter is compared
+ * with the bare SDK doing the same work: the default adapter with "bare SDK + timeout", the adapter without a
+ * time limit with "bare SDK"; the difference is the adapter's own overhead, apart from what a timeout costs in
+ * `fetch`.
  */
 import PocketBase from 'pocketbase'
 import { createAuthClient, createDbInterface } from './library.js'
 import type { BenchServer } from './fixture.js'
 import { median, ms, percentile, printTable } from './stats.js'
 
-type Variant = 'adapter' | 'bare SDK' | 'bare SDK, defaults' | 'bare SDK + timeout' | 'raw fetch'
+type Variant =
+  'adapter' | 'adapter, timeoutMs: 0' | 'bare SDK' | 'bare SDK, defaults' | 'bare SDK + timeout' | 'raw fetch'
 
 const VARIANTS: readonly Variant[] = [
   'adapter',
+  'adapter, timeoutMs: 0',
   'bare SDK',
   'bare SDK, defaults',
   'bare SDK + timeout',
@@ -45,6 +52,7 @@ export async function runAdapterOverhead(
   await auth.authWithPassword(user.email, user.password)
   const token = await auth.getToken()
   const db = createDbInterface(auth)
+  const dbWithoutTimeout = createDbInterface(auth, { timeoutMs: 0 })
   const bare = new PocketBase(pb.url)
   bare.autoCancellation(false)
   bare.authStore.save(token, null)
@@ -65,6 +73,7 @@ export async function runAdapterOverhead(
   const calls: Record<Operation, Record<Variant, () => Promise<unknown>>> = {
     getOne: {
       adapter: () => db.collection('posts').getOne(postId),
+      'adapter, timeoutMs: 0': () => dbWithoutTimeout.collection('posts').getOne(postId),
       'bare SDK': () => bare.collection('posts').getOne(postId),
       'bare SDK, defaults': () => bareDefaults.collection('posts').getOne(postId),
       'bare SDK + timeout': () =>
@@ -77,6 +86,7 @@ export async function runAdapterOverhead(
     },
     'getList(1,20)': {
       adapter: () => db.collection('posts').getList(1, 20),
+      'adapter, timeoutMs: 0': () => dbWithoutTimeout.collection('posts').getList(1, 20),
       'bare SDK': () => bare.collection('posts').getList(1, 20),
       'bare SDK, defaults': () => bareDefaults.collection('posts').getList(1, 20),
       'bare SDK + timeout': () =>
@@ -97,9 +107,9 @@ export async function runAdapterOverhead(
       Variant,
       number[]
     >
+    const random = seededRandom(0x5eed)
     for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
-      for (let i = 0; i < names.length; i++) {
-        const name = names[(round + i) % names.length]!
+      for (const name of shuffled(names, random)) {
         const start = performance.now()
         await variants[name]()
         const elapsed = performance.now() - start
@@ -130,7 +140,44 @@ export async function runAdapterOverhead(
       })),
     ),
   )
+  printTable(
+    'Like for like: each adapter against the bare SDK doing the same work',
+    results.map((r) => ({
+      operation: r.operation,
+      'adapter vs bare SDK + timeout': percentOf(r.medians.adapter, r.medians['bare SDK + timeout']),
+      'adapter, timeoutMs: 0 vs bare SDK': percentOf(
+        r.medians['adapter, timeoutMs: 0'],
+        r.medians['bare SDK'],
+      ),
+      'timeout alone (bare SDK + timeout vs bare SDK)': percentOf(
+        r.medians['bare SDK + timeout'],
+        r.medians['bare SDK'],
+      ),
+    })),
+  )
   return results
+}
+
+/** A small deterministic PRNG (mulberry32), so every run shuffles the same way. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+/** A shuffled copy of `items` (Fisher-Yates). */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items]
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[copy[i], copy[j]] = [copy[j]!, copy[i]!]
+  }
+  return copy
 }
 
 function perVariant(value: (variant: Variant) => number): Record<Variant, number> {
