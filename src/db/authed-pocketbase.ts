@@ -38,8 +38,8 @@ function createMemoryAuthStore(url: string): BaseAuthStore {
 
 /**
  * A `PocketBase` client we own (a subclass, no `beforeSend` patching) whose every request carries a token
- * from the `AuthClient`, with a per-request timeout; a 401 leads to one refresh and one retry, and every
- * failure becomes an `AuthError`. Auto-cancellation is off.
+ * from the `AuthClient`, with the adapter's per-request time limit (none for 0); a 401 leads to one refresh and
+ * one retry, and every failure becomes an `AuthError`. Auto-cancellation is off.
  */
 export class AuthedPocketBase extends PocketBase {
   readonly #auth: TokenSource
@@ -49,7 +49,8 @@ export class AuthedPocketBase extends PocketBase {
 
   /**
    * @param auth - where tokens come from: the `AuthClient`
-   * @param settings - the client's URL, per-request timeout (ms) and `fetch`
+   * @param settings - the client's URL and `fetch`, and the adapter's per-request time limit (the client's
+   * `timeoutMs` unless `createDbInterface` was given one; 0 for none)
    */
   constructor(auth: TokenSource, settings: AuthedPocketBaseSettings) {
     super(settings.url, createMemoryAuthStore(settings.url))

@@ -7,7 +7,7 @@ import type {
   RecordService,
 } from 'pocketbase'
 import { connectionSettings, type AuthClient } from '../client.js'
-import { checkOptions, ifDefined, MAX_TIMER_DELAY_MS, numberIn } from '../config.js'
+import { checkOptions, ifDefined, MAX_TIMER_DELAY_MS, numberIn, type OptionCheck } from '../config.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { ConfigError } from '../errors/config-error.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
@@ -36,7 +36,9 @@ export interface DbInterfaceOptions {
 }
 
 /** One check per `createDbInterface()` option. */
-const DB_OPTION_CHECKS = { timeoutMs: ifDefined(numberIn(0, MAX_TIMER_DELAY_MS, true)) }
+const DB_OPTION_CHECKS: Readonly<Record<keyof DbInterfaceOptions, OptionCheck>> = {
+  timeoutMs: ifDefined(numberIn(0, MAX_TIMER_DELAY_MS, true)),
+}
 
 /** Body of a create or update: the record's fields, or `FormData` for files. */
 export type RecordBody<T> = Partial<T> | Record<string, unknown> | FormData
@@ -241,7 +243,8 @@ export class DbInterface {
 /**
  * Creates the db-interface adapter over an `AuthClient`.
  *
- * @param auth - a client from `createAuthClient()`; the adapter takes its URL, timeout and `fetch`
+ * @param auth - a client from `createAuthClient()`; the adapter takes its URL and `fetch`, and its `timeoutMs`
+ * unless `options.timeoutMs` is given
  * @param options - see {@link DbInterfaceOptions}
  * @returns the adapter, sharing the client's session
  * @throws {ConfigError} `config_invalid`, naming every bad option.

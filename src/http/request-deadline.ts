@@ -2,8 +2,8 @@
  * One request's time limit, tied to the caller's signal: `signal` (hand it to `fetch`) aborts when the time runs
  * out or when the caller aborts, and `timedOut` tells the two apart. `end()` once the request has finished.
  *
- * Per request it costs this one object (an `AbortController` with its signal) and one timer; the timer calls a
- * static method, so closures are made only to listen to a caller's signal.
+ * Per request it costs this one object (an `AbortController` with its signal) and one timer (none for a limit of
+ * 0); the timer calls a static method, so closures are made only to listen to a caller's signal.
  */
 export class RequestDeadline extends AbortController {
   readonly #timer: ReturnType<typeof setTimeout> | undefined

@@ -2,6 +2,8 @@ import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConfigError, createAuthClient, createDbInterface, type AuthClient } from '../../src/index.js'
 import {
+  REJECTED_TOKEN,
+  connectionRefused,
   createFakePocketBase,
   deferred,
   type FakePocketBase,
@@ -92,8 +94,9 @@ describe('createDbInterface(auth, { timeoutMs })', () => {
     setTimeout(() => controller.abort(), 60)
     await expect(pending).rejects.toMatchObject({ code: 'aborted', name: 'AbortedError' })
     expect(signals).toHaveLength(1)
+    // fetch follows a signal of our own, tied to the caller's, so nothing of fetch's stays on the caller's.
+    expect(signals[0]).not.toBe(controller.signal)
     expect(signals[0]?.aborted).toBe(true)
-    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
 
     release()
     const live = new AbortController()
@@ -101,6 +104,48 @@ describe('createDbInterface(auth, { timeoutMs })', () => {
       items: [],
     })
     expect(getEventListeners(live.signal, 'abort')).toHaveLength(0)
+  })
+
+  it.each<[string, string, FakeReply]>([
+    ['a refused connection', 'network', connectionRefused()],
+    [
+      'a 500',
+      'server_error',
+      { status: 500, body: { data: {}, message: 'Something went wrong.', status: 500 } },
+    ],
+    ['a 404', 'not_found', { status: 404, body: { data: {}, message: 'Missing.', status: 404 } }],
+  ])('0 still maps %s to %s, not to aborted or timeout', async (_label, code, reply) => {
+    const { auth, pb } = await signedIn(30_000)
+    pb.on(POSTS, () => reply)
+    await expect(
+      createDbInterface(auth, { timeoutMs: 0 }).collection('posts').getList(),
+    ).rejects.toMatchObject({
+      code,
+    })
+  })
+
+  it('0 still answers a 401 with one refresh and one retry with the new token', async () => {
+    const { auth, pb } = await signedIn(30_000)
+    const old = auth.session!.token
+    pb.on(POSTS, (call) => (call.authorization === old ? REJECTED_TOKEN : PAGE))
+    await expect(
+      createDbInterface(auth, { timeoutMs: 0 }).collection('posts').getList(),
+    ).resolves.toMatchObject({
+      items: [],
+    })
+    expect(pb.count('POST /api/collections/users/auth-refresh')).toBe(1)
+    expect(pb.count(POSTS)).toBe(2)
+    expect(pb.calls.at(-1)!.authorization).toBe(auth.session!.token)
+  })
+
+  it.each<[string, unknown]>([
+    ['the largest timer delay', { timeoutMs: 2_147_483_647 }],
+    ['timeoutMs undefined', { timeoutMs: undefined }],
+    ['no options', {}],
+    ['options undefined', undefined],
+  ])('accepts %s', async (_label, options) => {
+    const { auth } = await signedIn(30_000)
+    expect(() => createDbInterface(auth, options as never)).not.toThrow()
   })
 
   it.each<[string, unknown, string]>([
