@@ -1,20 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_TIMER_DELAY_MS, resolveConfig } from '../src/config.js'
-import { ConfigError, createAuthClient, DEFAULTS } from '../src/index.js'
-import type { AuthClientOptions } from '../src/index.js'
+import { createAuthClient, DEFAULTS } from '../src/index.js'
+import type { AuthClientOptions, ConfigError } from '../src/index.js'
 import { silentLogger } from '../src/logger.js'
+import { configErrorOf } from './helpers/config-error.js'
 
 const url = 'http://pb.test'
 
 /** Runs `createAuthClient` with untyped options and returns the ConfigError it must throw. */
-function configErrorOf(options: unknown): ConfigError {
-  try {
-    createAuthClient(options as AuthClientOptions)
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError)
-    return error as ConfigError
-  }
-  throw new Error('expected createAuthClient to throw')
+function clientConfigErrorOf(options: unknown): ConfigError {
+  return configErrorOf(() => createAuthClient(options as AuthClientOptions))
 }
 
 const logger = {
@@ -142,7 +137,7 @@ describe('createAuthClient rejects bad options with a ConfigError naming each on
     ['store missing a method', { url, store: { get() {}, set() {} } }, 'store'],
     ['unknown option key', { url, password: SECRET }, 'password', SECRET],
   ])('%s', (_label, options, option, badValue) => {
-    const error = configErrorOf(options)
+    const error = clientConfigErrorOf(options)
     expect(error.code).toBe('config_invalid')
     expect(error.issues.map((issue) => issue.path)).toEqual([option])
     expect(error.message).toContain(option)
@@ -154,7 +149,7 @@ describe('createAuthClient rejects bad options with a ConfigError naming each on
   })
 
   it('lists every bad option in one error', () => {
-    const error = configErrorOf({
+    const error = clientConfigErrorOf({
       url: '/relative',
       collection: '',
       refreshSkewSeconds: -1,
@@ -183,11 +178,11 @@ describe('createAuthClient rejects bad options with a ConfigError naming each on
   it.each([undefined, null, 'http://pb.test', 42])(
     'rejects options that are not an object (%j)',
     (options) => {
-      expect(configErrorOf(options).issues.length).toBeGreaterThan(0)
+      expect(clientConfigErrorOf(options).issues.length).toBeGreaterThan(0)
     },
   )
 
   it('a missing url says it is required', () => {
-    expect(configErrorOf({}).issues).toEqual([{ path: 'url', message: 'is required' }])
+    expect(clientConfigErrorOf({}).issues).toEqual([{ path: 'url', message: 'is required' }])
   })
 })

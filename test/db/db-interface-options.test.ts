@@ -9,6 +9,7 @@ import {
   type FakePocketBase,
   type FakeReply,
 } from '../fixtures/fake-pocketbase.js'
+import { configErrorOf } from '../helpers/config-error.js'
 
 const POSTS = 'GET /api/collections/posts/records'
 const PAGE: FakeReply = {
@@ -44,16 +45,6 @@ async function signedIn(clientTimeoutMs: number): Promise<{
     return held.promise
   })
   return { auth, pb, signals, release: () => held.resolve(PAGE) }
-}
-
-function configErrorOf(run: () => unknown): ConfigError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ConfigError) return error
-    throw error
-  }
-  throw new Error('expected a ConfigError')
 }
 
 describe('createDbInterface(auth, { timeoutMs })', () => {

@@ -4,21 +4,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ConfigError } from '../../src/index.js'
 import { ENV_VARIABLES, LOG_LEVELS, loadEnv } from '../../src/node/index.js'
+import { configErrorOf } from '../helpers/config-error.js'
 
 const SECRET = 'Pw-unit-4f9c1e7b2a!'
 const URL_VAR = { POCKETBASE_URL: 'http://127.0.0.1:8090' }
-
-function configErrorOf(run: () => unknown): ConfigError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ConfigError) return error
-    throw error
-  }
-  throw new Error('expected a ConfigError')
-}
 
 describe('loadEnv', () => {
   let dir: string
