@@ -1,5 +1,6 @@
 /**
- * `npm run check:consumer`: the package as a consumer gets it. Builds, packs, checks the tarball's file list,
+ * `npm run check:consumer`: the package as a consumer gets it. Packs (`prepack` builds `dist/` from the sources,
+ * so the tarball cannot hold a stale or missing build), checks the tarball's file list,
  * installs the tarball into an empty project (offline-first), starts a real PocketBase (this repo's pinned
  * binary) and runs an ESM file (import) and a CommonJS file (require) that each sign in, use getToken, the
  * db-interface and `pocketbase-auth/node`'s loadEnv from a `.env`. Exits non-zero on any failure.
@@ -73,8 +74,6 @@ main().catch((error) => { console.error(error); process.exit(1) })
 `
 
 async function main(): Promise<void> {
-  const skipBuild = process.argv.includes('--no-build')
-  if (!skipBuild) await step('npm run build', () => run(npm, ['run', 'build'], { cwd: root }))
   const work = await mkdtemp(path.join(os.tmpdir(), 'pb-auth-consumer-'))
   const pb = await startPocketBase()
   try {

