@@ -99,8 +99,8 @@ const isHttpUrl = (value: string): boolean => {
 export const numberIn =
   (min: number, max: number, whole: boolean): OptionCheck =>
   (value) => {
-    if (typeof value !== 'number') return 'must be a number'
-    if (Number.isNaN(value) || value < min || value > max) return `must be between ${min} and ${max}`
+    if (typeof value !== 'number' || Number.isNaN(value)) return 'must be a number'
+    if (value < min || value > max) return `must be between ${min} and ${max}`
     return whole && !Number.isInteger(value) ? 'must be a whole number' : undefined
   }
 
@@ -136,7 +136,8 @@ const OPTION_CHECKS: Readonly<Record<keyof AuthClientOptions, OptionCheck>> = {
       : 'must be a collection name (1 to 255 characters)',
   ),
   autoRefresh: ifDefined(typed('boolean', 'a boolean')),
-  refreshSkewSeconds: ifDefined(numberIn(0, MAX_TIMER_DELAY_MS / 1000, false)),
+  // The largest whole number of seconds a timer can wait.
+  refreshSkewSeconds: ifDefined(numberIn(0, 2_147_483, false)),
   timeoutMs: ifDefined(numberIn(1, MAX_TIMER_DELAY_MS, true)),
   credentials: ifDefined(typed('function', 'a function returning { identity, password }')),
   fetch: ifDefined(typed('function', 'a fetch function')),

@@ -82,6 +82,20 @@ describe('resolveConfig defaults', () => {
     expect(resolveConfig({ url, timeoutMs: MAX_TIMER_DELAY_MS }).timeoutMs).toBe(MAX_TIMER_DELAY_MS)
   })
 
+  it('bounds refreshSkewSeconds by the largest whole number of seconds a timer can wait, and says so', () => {
+    const largest = Math.floor(MAX_TIMER_DELAY_MS / 1000)
+    expect(resolveConfig({ url, refreshSkewSeconds: largest }).refreshSkewSeconds).toBe(largest)
+    expect(clientConfigErrorOf({ url, refreshSkewSeconds: largest + 1 }).issues).toEqual([
+      { path: 'refreshSkewSeconds', message: `must be between 0 and ${largest}` },
+    ])
+  })
+
+  it('calls NaN not a number, rather than out of range', () => {
+    expect(clientConfigErrorOf({ url, timeoutMs: Number.NaN }).issues).toEqual([
+      { path: 'timeoutMs', message: 'must be a number' },
+    ])
+  })
+
   it('createAuthClient uses the default collection', () => {
     const auth = createAuthClient({ url })
     expect(auth.collection).toBe('users')
