@@ -42,10 +42,17 @@ interface ChildWiring {
 }
 
 /** Reads a client's resolved config; assigned in `AuthClient`'s static block (it needs `#config`). */
-let readConfig: (auth: AuthClient) => ResolvedConfig
+let readConfig: (auth: unknown) => ResolvedConfig | undefined
 
-/** @internal The URL, timeout and fetch an `AuthClient` was created with, for the db adapter. */
-export function connectionSettings(auth: AuthClient): Pick<ResolvedConfig, 'url' | 'timeoutMs' | 'fetch'> {
+/**
+ * @internal The URL, timeout and fetch an `AuthClient` was created with, for the db adapter.
+ *
+ * @param auth - anything
+ * @returns the settings, or `undefined` when `auth` is not an `AuthClient`
+ */
+export function connectionSettings(
+  auth: unknown,
+): Pick<ResolvedConfig, 'url' | 'timeoutMs' | 'fetch'> | undefined {
   return readConfig(auth)
 }
 
@@ -68,12 +75,8 @@ export class AuthClient {
   #disposed = false
 
   static {
-    readConfig = (auth) => {
-      if (typeof auth !== 'object' || auth === null || !(#config in auth)) {
-        throw new TypeError('createDbInterface: expected an AuthClient from createAuthClient()')
-      }
-      return auth.#config
-    }
+    readConfig = (auth) =>
+      typeof auth === 'object' && auth !== null && #config in auth ? auth.#config : undefined
   }
 
   /** @internal Use `createAuthClient()`. */

@@ -46,14 +46,13 @@ export function hasMethods(value: unknown, names: readonly string[]): boolean {
 }
 
 /**
- * The string at `value[key]`, or `fallback`.
+ * The string at `value[key]`, or `''`.
  *
  * @param value - the object to read
  * @param key - the property to read
- * @param fallback - returned when the property is not a string (default `''`)
- * @returns the string, or `fallback`
+ * @returns the string, or `''` when the property is not a string
  */
-export function stringAt(value: Record<string, unknown>, key: string, fallback = ''): string {
+export function stringAt(value: Record<string, unknown>, key: string): string {
   const found = value[key]
-  return typeof found === 'string' ? found : fallback
+  return typeof found === 'string' ? found : ''
 }

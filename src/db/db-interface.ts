@@ -10,6 +10,7 @@ import { connectionSettings, type AuthClient } from '../client.js'
 import { checkOptions, ifDefined, MAX_TIMER_DELAY_MS, numberIn, type OptionCheck } from '../config.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { ConfigError } from '../errors/config-error.js'
+import { InputCheck } from '../flows/input.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
 import { isObject } from '../narrow.js'
 import { AuthedPocketBase } from './authed-pocketbase.js'
@@ -217,9 +218,14 @@ export class DbInterface {
 
   /** @internal Use `createDbInterface(auth, options)`. */
   constructor(auth: AuthClient, options: DbInterfaceOptions = {}) {
+    const settings = connectionSettings(auth)
     const issues = checkOptions(options, DB_OPTION_CHECKS)
-    if (issues.length > 0) throw new ConfigError(issues, 'Invalid db-interface options')
-    const { url, timeoutMs, fetch } = connectionSettings(auth)
+    if (settings === undefined)
+      issues.unshift({ path: 'auth', message: 'must be a client from createAuthClient()' })
+    if (settings === undefined || issues.length > 0) {
+      throw new ConfigError(issues, 'Invalid arguments to createDbInterface')
+    }
+    const { url, timeoutMs, fetch } = settings
     this.pb = new AuthedPocketBase(auth, { url, timeoutMs: options.timeoutMs ?? timeoutMs, fetch })
   }
 
@@ -229,6 +235,7 @@ export class DbInterface {
    * @param name - the collection's name
    * @param options - see {@link DbCollectionOptions}
    * @returns the collection's record calls, typed `T`
+   * @throws {ConfigError} `config_invalid` when `name` is not a non-blank string.
    * @example
    * ```ts
    * const posts = db.collection<Post>('posts', { schema: PostSchema })
@@ -236,6 +243,7 @@ export class DbInterface {
    * ```
    */
   collection<T = RecordModel>(name: string, options?: DbCollectionOptions<T>): DbCollection<T> {
+    new InputCheck('db.collection').text('name', name).done()
     return new DbCollection<T>(this.pb.collection(name), name, options?.schema)
   }
 }
@@ -247,8 +255,7 @@ export class DbInterface {
  * unless `options.timeoutMs` is given
  * @param options - see {@link DbInterfaceOptions}
  * @returns the adapter, sharing the client's session
- * @throws {ConfigError} `config_invalid`, naming every bad option.
- * @throws {TypeError} when `auth` is not an `AuthClient`.
+ * @throws {ConfigError} `config_invalid`, naming every bad option, and `auth` when it is not an `AuthClient`.
  * @example
  * ```ts
  * const db = createDbInterface(auth)

@@ -26,6 +26,18 @@ export interface OAuth2Meta {
 /** An OAuth2 sign-in's result: the session plus the provider `meta`. */
 export type OAuth2AuthSession = AuthSession & { readonly meta: OAuth2Meta }
 
+/** The string fields of `OAuth2Meta`. */
+const META_STRINGS = [
+  'id',
+  'name',
+  'username',
+  'email',
+  'avatarURL',
+  'accessToken',
+  'refreshToken',
+  'expiry',
+] as const satisfies readonly (keyof OAuth2Meta)[]
+
 /**
  * Reads PocketBase's OAuth2 `meta` leniently: a missing or mistyped field becomes empty rather than failing.
  *
@@ -34,16 +46,10 @@ export type OAuth2AuthSession = AuthSession & { readonly meta: OAuth2Meta }
  */
 export function readOAuth2Meta(meta: unknown): OAuth2Meta {
   const m = isObject(meta) ? meta : {}
-  return {
-    id: stringAt(m, 'id'),
-    name: stringAt(m, 'name'),
-    username: stringAt(m, 'username'),
-    email: stringAt(m, 'email'),
+  const read: Record<string, unknown> = {
     isNew: m.isNew === true,
-    avatarURL: stringAt(m, 'avatarURL'),
-    accessToken: stringAt(m, 'accessToken'),
-    refreshToken: stringAt(m, 'refreshToken'),
-    expiry: stringAt(m, 'expiry'),
     rawUser: isObject(m.rawUser) ? m.rawUser : {},
   }
+  for (const key of META_STRINGS) read[key] = stringAt(m, key)
+  return read as unknown as OAuth2Meta
 }

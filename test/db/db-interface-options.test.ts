@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConfigError, createAuthClient, createDbInterface, type AuthClient } from '../../src/index.js'
+import { createAuthClient, createDbInterface, type AuthClient } from '../../src/index.js'
 import {
   REJECTED_TOKEN,
   connectionRefused,
@@ -156,7 +156,7 @@ describe('createDbInterface(auth, { timeoutMs })', () => {
     const error = configErrorOf(() => createDbInterface(auth, options as never))
     expect(error.code).toBe('config_invalid')
     expect(error.issues.map((issue) => issue.path)).toEqual([path])
-    expect(error.message).toMatch(/^Invalid db-interface options: /)
+    expect(error.message).toMatch(/^Invalid arguments to createDbInterface: /)
     expect(error.message).toContain(path)
     expect(pb.calls).toHaveLength(callsBefore)
     expect(auth.isAuthenticated).toBe(true)
@@ -169,8 +169,34 @@ describe('createDbInterface(auth, { timeoutMs })', () => {
     expect(JSON.stringify(error)).not.toContain('secret-4242')
   })
 
-  it('checks the options before the client: a bad option with a non-client is a ConfigError', () => {
-    expect(() => createDbInterface({} as AuthClient, { timeoutMs: -1 })).toThrow(ConfigError)
-    expect(() => createDbInterface({} as AuthClient, { timeoutMs: 0 })).toThrow(TypeError)
+  it.each<[string, unknown]>([
+    ['undefined', undefined],
+    ['a plain object', {}],
+    ['a PocketBase-like object', { authStore: {}, collection: () => undefined }],
+  ])('rejects %s in place of a client with a ConfigError naming auth', (_label, notAClient) => {
+    const error = configErrorOf(() => createDbInterface(notAClient as AuthClient))
+    expect(error.issues).toEqual([{ path: 'auth', message: 'must be a client from createAuthClient()' }])
+    expect(error.message).toMatch(/^Invalid arguments to createDbInterface: auth: /)
+  })
+
+  it('lists a non-client and a bad option in one ConfigError', () => {
+    const error = configErrorOf(() => createDbInterface({} as AuthClient, { timeoutMs: -1 }))
+    expect(error.issues.map((issue) => issue.path)).toEqual(['auth', 'timeoutMs'])
+  })
+})
+
+describe('db.collection(name)', () => {
+  it.each<[string, unknown]>([
+    ['an empty name', ''],
+    ['a blank name', '   '],
+    ['a number', 42],
+    ['undefined', undefined],
+  ])('rejects %s with a ConfigError naming it, before any request', async (_label, name) => {
+    const { auth, pb } = await signedIn(30_000)
+    const callsBefore = pb.calls.length
+    const error = configErrorOf(() => createDbInterface(auth).collection(name as string))
+    expect(error.issues.map((issue) => issue.path)).toEqual(['name'])
+    expect(error.message).toMatch(/^Invalid arguments to db\.collection: name: /)
+    expect(pb.calls).toHaveLength(callsBefore)
   })
 })
