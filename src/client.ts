@@ -47,7 +47,7 @@ let readConfig: (auth: unknown) => ResolvedConfig | undefined
 /**
  * @internal The URL, timeout and fetch an `AuthClient` was created with, for the db adapter.
  *
- * @param auth - anything
+ * @param auth - a value that may be an `AuthClient`
  * @returns the settings, or `undefined` when `auth` is not an `AuthClient`
  */
 export function connectionSettings(

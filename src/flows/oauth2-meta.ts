@@ -51,5 +51,6 @@ export function readOAuth2Meta(meta: unknown): OAuth2Meta {
     rawUser: isObject(m.rawUser) ? m.rawUser : {},
   }
   for (const key of META_STRINGS) read[key] = stringAt(m, key)
+  // Every field is set; test/flows/oauth2-meta.test.ts fails if a new one is forgotten here.
   return read as unknown as OAuth2Meta
 }
