@@ -10,6 +10,7 @@ import {
   type FakeReply,
 } from '../fixtures/fake-pocketbase.js'
 import { configErrorOf } from '../helpers/config-error.js'
+import { rejectionOf } from '../helpers/rejection.js'
 
 const POSTS = 'GET /api/collections/posts/records'
 const PAGE: FakeReply = {
@@ -50,10 +51,7 @@ async function signedIn(clientTimeoutMs: number): Promise<{
 describe('createDbInterface(auth, { timeoutMs })', () => {
   it('a shorter limit than the client’s applies to db calls, and the error names it', async () => {
     const { auth } = await signedIn(30_000)
-    const error = await createDbInterface(auth, { timeoutMs: 25 })
-      .collection('posts')
-      .getList()
-      .catch((e: unknown) => e)
+    const error = await rejectionOf(createDbInterface(auth, { timeoutMs: 25 }).collection('posts').getList())
     expect(error).toMatchObject({ code: 'timeout', name: 'TimeoutError' })
     expect((error as Error).message).toContain('within 25 ms')
     expect(auth.isAuthenticated).toBe(true)
@@ -61,10 +59,7 @@ describe('createDbInterface(auth, { timeoutMs })', () => {
 
   it('without the option, db calls keep the client’s timeoutMs', async () => {
     const { auth } = await signedIn(25)
-    const error = await createDbInterface(auth, {})
-      .collection('posts')
-      .getList()
-      .catch((e: unknown) => e)
+    const error = await rejectionOf(createDbInterface(auth, {}).collection('posts').getList())
     expect(error).toMatchObject({ code: 'timeout' })
     expect((error as Error).message).toContain('within 25 ms')
   })

@@ -16,6 +16,7 @@ import { createAuthClient, createDbInterface, isAuthError } from '../../src/inde
 import type { AuthClient, AuthClientOptions } from '../../src/index.js'
 import { nextEvent } from '../helpers/events.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
+import { rejectionOf } from '../helpers/rejection.js'
 
 const bin = pocketBaseBinaryForTests('faults tests')
 
@@ -233,7 +234,7 @@ describe.skipIf(bin === undefined)('faults against a real PocketBase with rate l
     const slow = await startDelayingProxy(pb.url, 1_000)
     stoppers.push(slow)
     const impatient = client({ url: slow.url, timeoutMs: 200 })
-    const error = await impatient.authWithPassword(user.email, user.password).catch((e: unknown) => e)
+    const error = await rejectionOf(impatient.authWithPassword(user.email, user.password))
     expect(isAuthError(error) && error.code).toBe('timeout')
     await expect(impatient.listAuthMethods()).rejects.toMatchObject({ code: 'timeout' })
     expect(impatient.session).toBeNull()
@@ -244,20 +245,25 @@ describe.skipIf(bin === undefined)('faults against a real PocketBase with rate l
     })
   })
 
-  it('a db call delayed past timeoutMs is a timeout, and the abort reaches the socket', async () => {
+  /** A user signed in through a delaying proxy that answers at once until told otherwise. */
+  async function signedInBehindDelayingProxy(
+    timeoutMs: number,
+  ): Promise<{ user: { id: string }; slow: DelayingProxy; auth: AuthClient }> {
     const user = await createUser(pb, 'users', { verified: true })
     const slow = await startDelayingProxy(pb.url, 0)
     stoppers.push(slow)
-    const auth = client({ url: slow.url, timeoutMs: 300 })
+    const auth = client({ url: slow.url, timeoutMs })
     await auth.authWithPassword(user.email, user.password)
+    return { user, slow, auth }
+  }
+
+  it('a db call delayed past timeoutMs is a timeout, and the abort reaches the socket', async () => {
+    const { user, slow, auth } = await signedInBehindDelayingProxy(300)
     const db = createDbInterface(auth)
     await expect(db.collection('users').getOne(user.id)).resolves.toMatchObject({ id: user.id })
 
     slow.setDelay(2_000)
-    const error = await db
-      .collection('users')
-      .getOne(user.id)
-      .catch((e: unknown) => e)
+    const error = await rejectionOf(db.collection('users').getOne(user.id))
     expect(isAuthError(error) && error.code).toBe('timeout')
     // The request was aborted, not abandoned: its connection closed before the proxy would have answered.
     await expect.poll(() => slow.closedBeforeAnswer(), { timeout: 1_000 }).toBe(1)
@@ -265,11 +271,7 @@ describe.skipIf(bin === undefined)('faults against a real PocketBase with rate l
   })
 
   it('createDbInterface’s own timeoutMs replaces the client’s: 0 waits out a slow answer, a shorter one cuts it', async () => {
-    const user = await createUser(pb, 'users', { verified: true })
-    const slow = await startDelayingProxy(pb.url, 0)
-    stoppers.push(slow)
-    const auth = client({ url: slow.url, timeoutMs: 300 })
-    await auth.authWithPassword(user.email, user.password)
+    const { user, slow, auth } = await signedInBehindDelayingProxy(300)
 
     slow.setDelay(800)
     const patient = createDbInterface(auth, { timeoutMs: 0 })
@@ -277,10 +279,7 @@ describe.skipIf(bin === undefined)('faults against a real PocketBase with rate l
     expect(slow.closedBeforeAnswer()).toBe(0)
 
     const hasty = createDbInterface(auth, { timeoutMs: 100 })
-    const error = await hasty
-      .collection('users')
-      .getOne(user.id)
-      .catch((e: unknown) => e)
+    const error = await rejectionOf(hasty.collection('users').getOne(user.id))
     expect(error).toMatchObject({ code: 'timeout' })
     expect((error as Error).message).toContain('within 100 ms')
     await expect.poll(() => slow.closedBeforeAnswer(), { timeout: 1_000 }).toBe(1)
