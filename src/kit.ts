@@ -1,0 +1,19 @@
+/**
+ * The core's toolkit for the package's other entry points (`server`, `ssr`, `totp`, `admin`, `redis`,
+ * `testing`): the one module besides `index.ts` they may import from the core (the lint step's dependency rules
+ * enforce it). Not part of the public API: nothing here is exported to users, and names may change between
+ * minor versions.
+ * @module
+ */
+export { checkOptions, DEFAULTS, ifDefined, numberIn, resolveConfig } from './config.js'
+export type { OptionCheck, ResolvedConfig } from './config.js'
+export { collectionPath, pocketBaseRequest } from './http/request.js'
+export type { PocketBaseRequest, PocketBaseResponse } from './http/request.js'
+export { InputCheck } from './flows/input.js'
+export { isNonEmptyString, isObject } from './narrow.js'
+export { parseAuthResponse } from './session/auth-response.js'
+export type { AuthResponseBody } from './session/auth-response.js'
+export { buildSession } from './session/build-session.js'
+export type { ReceivedAuth } from './session/build-session.js'
+export { readAuthTokenClaims } from './session/claims.js'
+export type { AuthTokenClaims } from './session/claims.js'
