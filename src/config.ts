@@ -49,6 +49,12 @@ export interface AuthClientOptions {
   userAgent?: string
   /** Where the session lives. @default createMemoryTokenStore() */
   store?: TokenStore
+  /**
+   * The secret of a collection's `authRule` gate (see `pocketbase-auth/totp`): sent as the
+   * `X-PocketBase-Auth-Gate` header on auth-with-* and auth-refresh requests only, never logged. At least 32
+   * characters of `A-Z a-z 0-9 _ -`. @default undefined (no header)
+   */
+  gateSecret?: string
 }
 
 /** `AuthClientOptions` after validation and defaults: nothing optional but what is truly optional. */
@@ -63,6 +69,7 @@ export interface ResolvedConfig {
   readonly now: () => number
   readonly logger: Logger
   readonly userAgent: string | undefined
+  readonly gateSecret: string | undefined
 }
 
 /** Checks one option's value: what is wrong with it (never quoting it), or `undefined` when it is fine. */
@@ -148,6 +155,11 @@ const OPTION_CHECKS: Readonly<Record<keyof AuthClientOptions, OptionCheck>> = {
       : 'must have debug, info, warn and error functions',
   ),
   userAgent: ifDefined(typed('string', 'a string')),
+  gateSecret: ifDefined((value) =>
+    typeof value === 'string' && /^[\w-]{32,}$/.test(value)
+      ? undefined
+      : 'must be at least 32 characters of A-Z, a-z, 0-9, _ and -',
+  ),
   store: ifDefined((value) =>
     hasMethods(value, ['get', 'set', 'clear']) ? undefined : 'must have get, set and clear functions',
   ),
@@ -194,6 +206,7 @@ export function resolveConfig(options: unknown): ResolvedConfig & { store: Token
     now: o.now ?? Date.now,
     logger: o.logger ?? silentLogger,
     userAgent: o.userAgent,
+    gateSecret: o.gateSecret,
     store: o.store,
   })
 }

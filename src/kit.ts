@@ -7,7 +7,7 @@
  */
 export { checkOptions, DEFAULTS, ifDefined, numberIn, resolveConfig } from './config.js'
 export type { OptionCheck, ResolvedConfig } from './config.js'
-export { collectionPath, pocketBaseRequest } from './http/request.js'
+export { collectionPath, GATE_HEADER, pocketBaseRequest } from './http/request.js'
 export type { PocketBaseRequest, PocketBaseResponse } from './http/request.js'
 export { InputCheck } from './flows/input.js'
 export { isNonEmptyString, isObject } from './narrow.js'

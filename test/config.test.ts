@@ -148,6 +148,13 @@ describe('createAuthClient rejects bad options with a ConfigError naming each on
       SECRET,
     ],
     ['userAgent not a string', { url, userAgent: 42 }, 'userAgent'],
+    ['gateSecret too short', { url, gateSecret: 'short-gate-secret' }, 'gateSecret', 'short-gate-secret'],
+    [
+      'gateSecret with characters a rule cannot hold',
+      { url, gateSecret: 'gate"secret || 1=1 -- 0123456789abcdef' },
+      'gateSecret',
+      'gate"secret',
+    ],
     ['store missing a method', { url, store: { get() {}, set() {} } }, 'store'],
     ['unknown option key', { url, password: SECRET }, 'password', SECRET],
   ])('%s', (_label, options, option, badValue) => {

@@ -203,6 +203,7 @@ export function oauth2CodeSignIn(
     ...(options?.token === undefined ? {} : { token: options.token }),
     signal: options?.signal,
     factor: 'oauth2',
+    gated: true,
   })
 }
 

@@ -67,5 +67,6 @@ export function otpSignIn(
     body: { otpId, password: code, ...(options?.mfaId === undefined ? {} : { mfaId: options.mfaId }) },
     signal: options?.signal,
     factor: 'otp',
+    gated: true,
   })
 }

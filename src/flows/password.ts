@@ -32,5 +32,6 @@ export function passwordSignIn(
     body: { identity, password, ...(options?.mfaId === undefined ? {} : { mfaId: options.mfaId }) },
     signal: options?.signal,
     factor: 'password',
+    gated: true,
   })
 }

@@ -26,5 +26,6 @@ export function refreshRequest(
     query: authQuery(options),
     token,
     signal: options?.signal,
+    gated: true,
   })
 }

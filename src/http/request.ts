@@ -19,7 +19,18 @@ export interface PocketBaseRequest {
   readonly signal?: AbortSignal | undefined
   /** How to read an ambiguous error answer. @default { kind: 'other' } */
   readonly endpoint?: EndpointKind
+  /**
+   * Send the client's `gateSecret` (header {@link GATE_HEADER}): set on auth-with-* and auth-refresh requests
+   * only, the requests a collection's `authRule` gate is evaluated on. @default false
+   */
+  readonly gated?: boolean
 }
+
+/**
+ * The header that carries `gateSecret`. PocketBase exposes it to an `authRule` as
+ * `@request.headers.x_pocketbase_auth_gate`.
+ */
+export const GATE_HEADER = 'X-PocketBase-Auth-Gate'
 
 /** A successful (2xx) PocketBase response with its body parsed. */
 export interface PocketBaseResponse {
@@ -180,6 +191,7 @@ function buildHeaders(config: ResolvedConfig, request: PocketBaseRequest): Recor
   if (request.body !== undefined) headers['Content-Type'] = 'application/json'
   if (request.token !== undefined) headers.Authorization = request.token
   if (config.userAgent !== undefined) headers['User-Agent'] = config.userAgent
+  if (request.gated === true && config.gateSecret !== undefined) headers[GATE_HEADER] = config.gateSecret
   return headers
 }
 

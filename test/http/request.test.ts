@@ -12,6 +12,7 @@ import {
   type AuthClient,
   type AuthClientOptions,
 } from '../../src/index.js'
+import { GATE_HEADER } from '../../src/http/request.js'
 import { makeAuthResponse, makeJwt, PB_BODIES } from '../helpers/factories.js'
 import { PB_URL, pbJson, pbUrl, useMswServer } from '../helpers/msw.js'
 import { rejectionOf } from '../helpers/rejection.js'
@@ -284,6 +285,39 @@ describe('what is sent', () => {
     server.use(http.post(PASSWORD_URL, () => pbJson(makeAuthResponse())))
     await signIn(client({ userAgent: 'my-script/1.2' }))
     expect(requests[0]!.headers.get('user-agent')).toBe('my-script/1.2')
+  })
+
+  it('sends gateSecret on sign-ins and auth-refresh only, never on other requests', async () => {
+    const gateSecret = 'gate-secret-0123456789abcdefghijklmnop'
+    const superuser = { collectionName: '_superusers', collectionId: 'pbc_3142635823' }
+    const child = makeAuthResponse({ claims: { refreshable: false } })
+    server.use(
+      http.post(pbUrl('auth-with-password', '_superusers'), () =>
+        pbJson(makeAuthResponse({ record: superuser })),
+      ),
+      http.post(pbUrl('auth-refresh', '_superusers'), () => pbJson(makeAuthResponse({ record: superuser }))),
+      http.post(pbUrl('request-otp', '_superusers'), () => pbJson({ otpId: 'otp-1' })),
+      http.post(pbUrl('impersonate/rec1'), () => pbJson(child)),
+    )
+    const auth = client({ gateSecret, collection: '_superusers' })
+    await auth.authWithPassword('admin@example.com', 'pw-secret-1')
+    await auth.authRefresh()
+    await auth.requestOTP('admin@example.com')
+    ;(await auth.impersonate('rec1')).dispose()
+    expect(
+      requests.map((request) => [request.url.pathname.split('/').pop(), request.headers.get(GATE_HEADER)]),
+    ).toEqual([
+      ['auth-with-password', gateSecret],
+      ['auth-refresh', gateSecret],
+      ['request-otp', null],
+      ['rec1', null],
+    ])
+  })
+
+  it('sends no gate header without gateSecret', async () => {
+    server.use(http.post(PASSWORD_URL, () => pbJson(makeAuthResponse())))
+    await signIn(client())
+    expect(requests[0]!.headers.get(GATE_HEADER)).toBeNull()
   })
 
   it('adds the fields it needs to a fields filter and passes expand', async () => {
