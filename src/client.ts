@@ -1,13 +1,7 @@
-import {
-  childOptions,
-  DEFAULTS,
-  resolveConfig,
-  type AuthClientOptions,
-  type ResolvedConfig,
-} from './config.js'
+import { childOptions, DEFAULTS, resolveConfig, type AuthClientOptions, type ResolvedConfig } from './config.js'
 import { isAuthError } from './errors/auth-error.js'
 import { NotAuthenticatedError } from './errors/session-errors.js'
-import { AuthEventEmitter, type AuthEventListener, type AuthEventName } from './events.js'
+import type { AuthEventListener, AuthEventName } from './events.js'
 import * as account from './flows/account.js'
 import { fetchAuthMethods, type AuthMethods } from './flows/auth-methods.js'
 import { checkImpersonateInput, impersonateRequest, type ImpersonateOptions } from './flows/impersonate.js'
@@ -26,34 +20,24 @@ import type { OAuth2AuthSession } from './flows/oauth2-meta.js'
 import { OAuth2StateStore } from './flows/oauth2-states.js'
 import { otpSignIn, requestOTP, type RequestOTPResult } from './flows/otp.js'
 import { passwordSignIn } from './flows/password.js'
-import { SignInRunner } from './lifecycle/sign-in.js'
-import type { ClientCore } from './lifecycle/core.js'
-import { TokenKeeper } from './lifecycle/token-keeper.js'
-import { RefreshScheduler } from './scheduler/refresh-scheduler.js'
-import { buildSession, type ReceivedAuth } from './session/build-session.js'
-import { SessionState } from './session/session-state.js'
+import { disposedError } from './lifecycle/disposed.js'
+import { SessionLifecycle, type ChildStart } from './lifecycle/session-lifecycle.js'
+import type { TokenOrigin } from './lifecycle/token-keeper.js'
+import type { ReceivedAuth } from './session/build-session.js'
 import { createMemoryTokenStore } from './session/token-store.js'
 import type { AuthSession } from './session/types.js'
 
-/** How a child client (impersonation) is wired to its parent. Internal. */
-interface ChildWiring {
-  readonly session: AuthSession
-  readonly renew: (() => Promise<ReceivedAuth>) | undefined
-}
-
-/** Reads a client's resolved config; assigned in `AuthClient`'s static block (it needs `#config`). */
-let readConfig: (auth: unknown) => ResolvedConfig | undefined
+/** Reads a client's lifecycle; assigned in `AuthClient`'s static block (it needs `#life`). */
+let readLifecycle: (auth: unknown) => SessionLifecycle | undefined
 
 /**
- * @internal The URL, timeout and fetch an `AuthClient` was created with, for the db adapter.
+ * @internal The lifecycle of an `AuthClient` (its config and token keeper), for the db-interface.
  *
  * @param auth - a value that may be an `AuthClient`
- * @returns the settings, or `undefined` when `auth` is not an `AuthClient`
+ * @returns the lifecycle, or `undefined` when `auth` is not an `AuthClient`
  */
-export function connectionSettings(
-  auth: unknown,
-): Pick<ResolvedConfig, 'url' | 'timeoutMs' | 'fetch'> | undefined {
-  return readConfig(auth)
+export function lifecycleOf(auth: unknown): SessionLifecycle | undefined {
+  return readLifecycle(auth)
 }
 
 /** Collection name of PocketBase superusers. */
@@ -64,42 +48,21 @@ const SUPERUSERS = '_superusers'
  * Create it with `createAuthClient()`.
  */
 export class AuthClient {
+  readonly #life: SessionLifecycle
   readonly #config: ResolvedConfig
-  readonly #events: AuthEventEmitter
-  readonly #state: SessionState
-  readonly #keeper: TokenKeeper
-  readonly #scheduler: RefreshScheduler
   /** Created by the first `startOAuth2()`: most clients never use OAuth2. */
   #oauth2States: OAuth2StateStore | undefined
-  readonly #signIn: SignInRunner
-  #disposed = false
 
   static {
-    readConfig = (auth) =>
-      typeof auth === 'object' && auth !== null && #config in auth ? auth.#config : undefined
+    readLifecycle = (auth) =>
+      typeof auth === 'object' && auth !== null && #life in auth ? auth.#life : undefined
   }
 
   /** @internal Use `createAuthClient()`. */
-  constructor(options: AuthClientOptions, child?: ChildWiring) {
+  constructor(options: AuthClientOptions, child?: ChildStart) {
     const config = resolveConfig(options)
-    // One shared core instead of a dependency object and callbacks per part: cheap per client. Its parts need
-    // the core themselves, so they are filled in right below, before anything reads them.
-    const core = {
-      config,
-      events: new AuthEventEmitter(config.logger),
-      renew: child?.renew,
-    } as unknown as ClientCore
-    core.state = new SessionState(config.store ?? createMemoryTokenStore(), core)
-    core.signIn = new SignInRunner(core)
-    core.keeper = new TokenKeeper(core)
-    core.scheduler = new RefreshScheduler(core)
     this.#config = config
-    this.#events = core.events
-    this.#state = core.state
-    this.#signIn = core.signIn
-    this.#keeper = core.keeper
-    this.#scheduler = core.scheduler
-    if (child !== undefined) this.#state.apply(child.session, 'signedIn')
+    this.#life = new SessionLifecycle(config, config.store ?? createMemoryTokenStore(), child)
   }
 
   /**
@@ -117,7 +80,7 @@ export class AuthClient {
    * @returns the store's current session, or `null` when signed out
    */
   get session(): AuthSession | null {
-    return this.#state.current
+    return this.#life.state.current
   }
 
   /**
@@ -126,7 +89,7 @@ export class AuthClient {
    * @returns `true` while the clock (`now`) is before the session's `expiresAt`; checked locally, no request
    */
   get isAuthenticated(): boolean {
-    const session = this.#state.current
+    const session = this.#life.state.current
     return session !== null && this.#config.now() < session.expiresAt
   }
 
@@ -136,7 +99,7 @@ export class AuthClient {
    * @returns `true` when the session's `collectionName` is `_superusers`; `false` when signed out
    */
   get isSuperuser(): boolean {
-    return this.#state.current?.collectionName === SUPERUSERS
+    return this.#life.state.current?.collectionName === SUPERUSERS
   }
 
   /**
@@ -154,8 +117,9 @@ export class AuthClient {
    * const session = await auth.authWithPassword('alice@example.com', password)
    * ```
    */
-  authWithPassword(identity: string, password: string, options?: AuthCallOptions): Promise<AuthSession> {
-    return this.#signIn.run('password', () =>
+  async authWithPassword(identity: string, password: string, options?: AuthCallOptions): Promise<AuthSession> {
+    this.#assertOpen('authWithPassword')
+    return this.#life.signIns.run('password', () =>
       passwordSignIn(this.#config, this.#config.collection, identity, password, options),
     )
   }
@@ -169,7 +133,8 @@ export class AuthClient {
    * @throws {AuthError} `forbidden` (OTP not enabled on the collection), `validation_failed`, `config_invalid`
    * (not an email address), `unexpected_response` (no `otpId` in the answer), transport codes.
    */
-  requestOTP(email: string, options?: { signal?: AbortSignal }): Promise<RequestOTPResult> {
+  async requestOTP(email: string, options?: { signal?: AbortSignal }): Promise<RequestOTPResult> {
+    this.#assertOpen('requestOTP')
     return requestOTP(this.#config, this.#config.collection, email, options?.signal)
   }
 
@@ -184,8 +149,9 @@ export class AuthClient {
    * per 3 minutes per record), `mfa_required`, `invalid_credentials` (MFA reasons), `forbidden`, `config_invalid`
    * (empty `otpId` or code; before any request), transport codes.
    */
-  authWithOTP(otpId: string, code: string, options?: AuthCallOptions): Promise<AuthSession> {
-    return this.#signIn.run('otp', () =>
+  async authWithOTP(otpId: string, code: string, options?: AuthCallOptions): Promise<AuthSession> {
+    this.#assertOpen('authWithOTP')
+    return this.#life.signIns.run('otp', () =>
       otpSignIn(this.#config, this.#config.collection, otpId, code, options),
     )
   }
@@ -198,8 +164,9 @@ export class AuthClient {
    * @throws {AuthError} `not_found` (unknown collection), `unexpected_response`, transport codes.
    */
   async listAuthMethods(options?: { signal?: AbortSignal }): Promise<AuthMethods> {
+    this.#assertOpen('listAuthMethods')
     const methods = await fetchAuthMethods(this.#config, this.#config.collection, options?.signal)
-    this.#signIn.rememberMfaDuration(methods.mfa.enabled ? methods.mfa.durationSeconds : undefined)
+    this.#life.signIns.rememberMfaDuration(methods.mfa.enabled ? methods.mfa.durationSeconds : undefined)
     return methods
   }
 
@@ -212,7 +179,8 @@ export class AuthClient {
    * @throws {AuthError} `oauth2_failed` (provider not enabled), `config_invalid` (empty provider, bad redirect URL),
    * `not_found` (unknown collection), `unexpected_response`, transport codes.
    */
-  startOAuth2(provider: string, options: StartOAuth2Options): Promise<StartOAuth2Result> {
+  async startOAuth2(provider: string, options: StartOAuth2Options): Promise<StartOAuth2Result> {
+    this.#assertOpen('startOAuth2')
     return startOAuth2(
       this.#config,
       this.#config.collection,
@@ -235,13 +203,14 @@ export class AuthClient {
    * refused, e.g. `providerError: 'access_denied'`, or the exchange failed), `validation_failed`, `mfa_required`,
    * `forbidden`, transport codes.
    */
-  completeOAuth2(
+  async completeOAuth2(
     callback: string | URL | OAuth2Callback,
     options?: OAuth2SignInOptions,
   ): Promise<OAuth2AuthSession> {
+    this.#assertOpen('completeOAuth2')
     // Parsed inside the sign-in, so a bad callback URL rejects the promise instead of throwing synchronously,
     // and before the sign-in starts, so it does not supersede one in flight.
-    return this.#signIn.runOAuth2(() =>
+    return this.#life.signIns.runOAuth2(() =>
       completeOAuth2(
         this.#config,
         this.#config.collection,
@@ -266,7 +235,7 @@ export class AuthClient {
    * @throws {AuthError} `oauth2_failed` (code rejected or reused), `validation_failed` (unknown provider,
    * `createData` rejected), `mfa_required`, `forbidden` (OAuth2 disabled), `config_invalid`, transport codes.
    */
-  authWithOAuth2Code(
+  async authWithOAuth2Code(
     provider: string,
     code: string,
     codeVerifier: string,
@@ -274,7 +243,8 @@ export class AuthClient {
     createData?: Record<string, unknown>,
     options?: OAuth2SignInOptions,
   ): Promise<OAuth2AuthSession> {
-    return this.#signIn.runOAuth2(() =>
+    this.#assertOpen('authWithOAuth2Code')
+    return this.#life.signIns.runOAuth2(() =>
       oauth2CodeSignIn(this.#config, this.#config.collection, {
         provider,
         code,
@@ -296,7 +266,7 @@ export class AuthClient {
    * meanwhile), `forbidden`, transport codes.
    */
   authRefresh(options?: Omit<AuthCallOptions, 'mfaId'>): Promise<AuthSession> {
-    return this.#keeper.refresh(options)
+    return this.#life.refresher.refresh(options)
   }
 
   /**
@@ -317,7 +287,7 @@ export class AuthClient {
    * ```
    */
   getToken(): Promise<string> {
-    return this.#keeper.getToken()
+    return this.#life.keeper.getToken('caller')
   }
 
   /**
@@ -331,26 +301,29 @@ export class AuthClient {
    * `forbidden` (not a superuser), `not_found` (unknown record), `token_expired`, transport codes.
    */
   async impersonate(recordId: string, options?: ImpersonateOptions): Promise<AuthClient> {
+    this.#assertOpen('impersonate')
     checkImpersonateInput(recordId, options)
+    const life = this.#life
     const collection = options?.collection ?? DEFAULTS.collection
-    const { signal, ...renewOptions } = options ?? {}
-    const request = async (signalToUse?: AbortSignal): Promise<ReceivedAuth> => {
-      const token = await this.getToken()
-      try {
-        return await impersonateRequest(this.#config, token, recordId, collection, {
-          ...renewOptions,
-          ...(signalToUse === undefined ? {} : { signal: signalToUse }),
-        })
-      } catch (error) {
-        this.#keeper.endIfRejected(error, token)
-        throw error
-      }
-    }
-    const received = await request(signal)
-    return new AuthClient(childOptions(this.#config, collection), {
-      session: buildSession(received),
-      renew: options?.renew === true ? () => request().catch(parentRejected) : undefined,
+    const { signal, renew, ...rest } = options ?? {}
+    // The parent's token goes through the keeper's one path for tokens: a rejected one is refreshed (or signed
+    // in again through credentials) and the request sent once more.
+    const request = (origin: TokenOrigin, signalToUse?: AbortSignal): Promise<ReceivedAuth> =>
+      life.keeper.withToken(
+        (token) =>
+          impersonateRequest(life.config, token, recordId, collection, {
+            ...rest,
+            ...(signalToUse === undefined ? {} : { signal: signalToUse }),
+          }),
+        origin,
+      )
+    const received = await request('caller', signal)
+    const child = new AuthClient(childOptions(this.#config, collection), {
+      session: life.sessions.build(received),
+      renew: renew === true ? () => request('background').catch(parentRejected) : undefined,
     })
+    life.adopt(child.#life)
+    return child
   }
 
   /**
@@ -363,11 +336,9 @@ export class AuthClient {
    * ```
    */
   logout(): void {
-    this.#state.supersedeSignIns()
+    this.#assertOpen('logout')
     this.#oauth2States?.clear()
-    this.#state.end('logout')
-    // Also when there was no session: a background re-sign-in may be waiting to retry.
-    this.#scheduler.reschedule()
+    this.#life.logout()
   }
 
   /**
@@ -377,7 +348,8 @@ export class AuthClient {
    * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed`, `config_invalid` (not an email address), transport codes.
    */
-  requestVerification(email: string, options?: account.AccountCallOptions): Promise<void> {
+  async requestVerification(email: string, options?: account.AccountCallOptions): Promise<void> {
+    this.#assertOpen('requestVerification')
     return account.requestVerification(this.#config, this.#config.collection, email, options)
   }
 
@@ -388,7 +360,8 @@ export class AuthClient {
    * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed` (`fieldErrors.token`: invalid or expired), transport codes.
    */
-  confirmVerification(token: string, options?: account.AccountCallOptions): Promise<void> {
+  async confirmVerification(token: string, options?: account.AccountCallOptions): Promise<void> {
+    this.#assertOpen('confirmVerification')
     return account.confirmVerification(this.#config, this.#config.collection, token, options)
   }
 
@@ -399,7 +372,8 @@ export class AuthClient {
    * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed`, `config_invalid` (not an email address), transport codes.
    */
-  requestPasswordReset(email: string, options?: account.AccountCallOptions): Promise<void> {
+  async requestPasswordReset(email: string, options?: account.AccountCallOptions): Promise<void> {
+    this.#assertOpen('requestPasswordReset')
     return account.requestPasswordReset(this.#config, this.#config.collection, email, options)
   }
 
@@ -413,12 +387,13 @@ export class AuthClient {
    * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed` (`token`, `password`, `passwordConfirm`), transport codes.
    */
-  confirmPasswordReset(
+  async confirmPasswordReset(
     token: string,
     password: string,
     passwordConfirm: string,
     options?: account.AccountCallOptions,
   ): Promise<void> {
+    this.#assertOpen('confirmPasswordReset')
     return account.confirmPasswordReset(
       this.#config,
       this.#config.collection,
@@ -436,15 +411,13 @@ export class AuthClient {
    * invalid), `token_expired`, `config_invalid`, transport codes.
    */
   async requestEmailChange(newEmail: string, options?: account.AccountCallOptions): Promise<void> {
+    this.#assertOpen('requestEmailChange')
     account.checkEmailChangeInput(newEmail)
-    const token = await this.getToken()
-    const collection = this.#state.current?.collectionName ?? this.#config.collection
-    try {
-      await account.requestEmailChange(this.#config, collection, newEmail, token, options)
-    } catch (error) {
-      this.#keeper.endIfRejected(error, token)
-      throw error
-    }
+    await this.#life.keeper.withToken((token) => {
+      // The session may have been created (credentials) or replaced while the token was obtained.
+      const collection = this.#life.state.current?.collectionName ?? this.#config.collection
+      return account.requestEmailChange(this.#config, collection, newEmail, token, options)
+    })
   }
 
   /**
@@ -456,7 +429,8 @@ export class AuthClient {
    * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed` (`token`, `password`), transport codes.
    */
-  confirmEmailChange(token: string, password: string, options?: account.AccountCallOptions): Promise<void> {
+  async confirmEmailChange(token: string, password: string, options?: account.AccountCallOptions): Promise<void> {
+    this.#assertOpen('confirmEmailChange')
     return account.confirmEmailChange(this.#config, this.#config.collection, { token, password }, options)
   }
 
@@ -474,7 +448,8 @@ export class AuthClient {
    * ```
    */
   on<K extends AuthEventName>(event: K, listener: AuthEventListener<K>): () => void {
-    return this.#events.on(event, listener)
+    this.#assertOpen('on')
+    return this.#life.events.on(event, listener)
   }
 
   /**
@@ -487,11 +462,8 @@ export class AuthClient {
    * ```
    */
   dispose(): void {
-    if (this.#disposed) return
-    this.#disposed = true
-    this.#scheduler.stop()
-    this.#events.removeAll()
     this.#oauth2States?.clear()
+    this.#life.dispose()
   }
 
   /** `await using auth = createAuthClient(...)` disposes at the end of the scope. */
@@ -499,8 +471,12 @@ export class AuthClient {
     this.dispose()
   }
 
+  #assertOpen(method: string): void {
+    if (this.#life.disposed) throw disposedError(method)
+  }
+
   #withLink(options: OAuth2SignInOptions | undefined): OAuth2SignInOptions & { token?: string } {
-    const token = options?.link === true ? this.#state.current?.token : undefined
+    const token = options?.link === true ? this.#life.state.current?.token : undefined
     return { ...options, ...(token === undefined ? {} : { token }) }
   }
 }

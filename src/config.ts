@@ -13,6 +13,7 @@ export const DEFAULTS = Object.freeze({
   autoRefresh: true,
   refreshSkewSeconds: 300,
   timeoutMs: 30_000,
+  maxClockSkewSeconds: 3_600,
   /** How long a `startOAuth2()` state (and its PKCE verifier) stays usable. */
   oauth2StateTtlMs: 10 * 60_000,
 })
@@ -34,6 +35,12 @@ export interface AuthClientOptions {
   refreshSkewSeconds?: number
   /** Per-request timeout in milliseconds, body included. @default 30000 */
   timeoutMs?: number
+  /**
+   * The largest difference between the server's `Date` header and the local clock that the client corrects
+   * token expiries for, in seconds. A larger one (a proxy that lies about the date) is ignored with one warning,
+   * and expiries are read on the local clock. @default 3600
+   */
+  maxClockSkewSeconds?: number
   /**
    * Called to sign in again, unattended, when there is no session or the token can no longer be refreshed.
    * The client never keeps the password: it asks each time. @default undefined
@@ -64,6 +71,7 @@ export interface ResolvedConfig {
   readonly autoRefresh: boolean
   readonly refreshSkewSeconds: number
   readonly timeoutMs: number
+  readonly maxClockSkewSeconds: number
   readonly credentials: AuthClientOptions['credentials'] | undefined
   readonly fetch: typeof globalThis.fetch | undefined
   readonly now: () => number
@@ -146,6 +154,8 @@ const OPTION_CHECKS: Readonly<Record<keyof AuthClientOptions, OptionCheck>> = {
   // The largest whole number of seconds a timer can wait.
   refreshSkewSeconds: ifDefined(numberIn(0, 2_147_483, false)),
   timeoutMs: ifDefined(numberIn(1, MAX_TIMER_DELAY_MS, true)),
+  // Up to a year either way: past that no clock is "skewed", it is wrong.
+  maxClockSkewSeconds: ifDefined(numberIn(0, 31_536_000, false)),
   credentials: ifDefined(typed('function', 'a function returning { identity, password }')),
   fetch: ifDefined(typed('function', 'a fetch function')),
   now: ifDefined(checkClock),
@@ -201,6 +211,7 @@ export function resolveConfig(options: unknown): ResolvedConfig & { store: Token
     autoRefresh: o.autoRefresh ?? DEFAULTS.autoRefresh,
     refreshSkewSeconds: o.refreshSkewSeconds ?? DEFAULTS.refreshSkewSeconds,
     timeoutMs: o.timeoutMs ?? DEFAULTS.timeoutMs,
+    maxClockSkewSeconds: o.maxClockSkewSeconds ?? DEFAULTS.maxClockSkewSeconds,
     credentials: o.credentials,
     fetch: o.fetch,
     now: o.now ?? Date.now,
@@ -212,16 +223,25 @@ export function resolveConfig(options: unknown): ResolvedConfig & { store: Token
 }
 
 /**
- * Options for a child client (impersonation) that shares this client's connection settings and clock, but not
- * its `credentials` or its `store`.
+ * Options for a child client (impersonation) that shares this client's connection settings, clock, logger and
+ * gate secret, but not its `credentials` (a child never signs in by itself) nor its `store` (nor its session).
  *
  * @param config - the parent client's resolved config
  * @param collection - the child's auth collection
- * @returns options for the child's `AuthClient` constructor
+ * @returns options for the child's `AuthClient`
  */
 export function childOptions(config: ResolvedConfig, collection: string): AuthClientOptions {
-  const { credentials, store, ...shared } = config as ResolvedConfig & { store?: TokenStore }
-  void credentials // a child never signs in by itself
-  void store // nor shares its parent's session
-  return { ...shared, collection } as AuthClientOptions
+  return {
+    url: config.url,
+    collection,
+    autoRefresh: config.autoRefresh,
+    refreshSkewSeconds: config.refreshSkewSeconds,
+    timeoutMs: config.timeoutMs,
+    maxClockSkewSeconds: config.maxClockSkewSeconds,
+    now: config.now,
+    logger: config.logger,
+    ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
+    ...(config.userAgent === undefined ? {} : { userAgent: config.userAgent }),
+    ...(config.gateSecret === undefined ? {} : { gateSecret: config.gateSecret }),
+  }
 }

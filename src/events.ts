@@ -1,16 +1,9 @@
 import type { AuthError } from './errors/auth-error.js'
 import type { Logger } from './logger.js'
 import type { FirstFactor } from './errors/mfa.js'
-import type { AuthSession } from './session/types.js'
+import type { AuthSession, SignedOutReason } from './session/types.js'
 
-/** Why a session ended. */
-export type SignedOutReason =
-  /** `logout()` was called. */
-  | 'logout'
-  /** The token expired and could not be refreshed. */
-  | 'expired'
-  /** The server rejected a token that had not expired yet (password or email changed, authRule changed). */
-  | 'revoked'
+export type { SignedOutReason } from './session/types.js'
 
 /** Payload of `signedOut`. */
 export interface SignedOutEvent {

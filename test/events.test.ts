@@ -172,13 +172,15 @@ describe('client events', () => {
 
   it('dispose() removes every listener', async () => {
     signInAnswers()
-    auth = createAuthClient({ url: PB_URL })
+    const client = createAuthClient({ url: PB_URL })
+    auth = client
     const listener = vi.fn()
-    auth.on('signedOut', listener)
-    await auth.authWithPassword('alice@example.com', 'pw-secret-1')
-    auth.dispose()
-    auth.logout()
+    client.on('signedOut', listener)
+    await client.authWithPassword('alice@example.com', 'pw-secret-1')
+    client.dispose()
+    expect(() => client.logout()).toThrow(expect.objectContaining({ code: 'not_authenticated' }))
+    expect(() => client.on('signedIn', listener)).toThrow(/dispose\(\)/)
     expect(listener).not.toHaveBeenCalled()
-    expect(auth.session).toBeNull()
+    expect(client.session).not.toBeNull()
   })
 })

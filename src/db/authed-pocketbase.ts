@@ -1,16 +1,16 @@
 import PocketBase, { type BaseAuthStore, type SendOptions } from 'pocketbase'
-import type { AuthClient } from '../client.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { AbortedError } from '../errors/transport.js'
 import { RequestDeadline } from '../http/request-deadline.js'
 import { abandonOnAbort } from '../lifecycle/abandon-on-abort.js'
 import { fromPocketBaseError } from './pocketbase-errors.js'
 
-/** What the adapter needs from an `AuthClient`. */
+/** What the adapter needs from an `AuthClient`'s token keeper. */
 export interface TokenSource {
-  getToken(): Promise<string>
-  authRefresh(): Promise<unknown>
-  readonly session: AuthClient['session']
+  /** A token for a call, refreshed or signed in first when due (see `AuthClient.getToken`). */
+  getToken(origin: 'caller'): Promise<string>
+  /** The client's one path for a token the server rejected: a token to retry with, or a typed error. */
+  recoverRejected(token: string): Promise<string>
 }
 
 /** Connection settings the adapter copies from the client. */
@@ -48,7 +48,7 @@ export class AuthedPocketBase extends PocketBase {
   readonly #fetch: SendOptions['fetch']
 
   /**
-   * @param auth - where tokens come from: the `AuthClient`
+   * @param auth - where tokens come from: the `AuthClient`'s token keeper
    * @param settings - the client's URL and `fetch`, and the adapter's per-request time limit (the client's
    * `timeoutMs` unless `createDbInterface` was given one; 0 for none)
    */
@@ -76,24 +76,14 @@ export class AuthedPocketBase extends PocketBase {
     // The caller's signal ends its wait for a token at once; a shared refresh goes on for everyone else.
     const wait = <R>(promise: Promise<R>): Promise<R> =>
       signal === undefined ? promise : abandonOnAbort(promise, signal, callerAborted(path, options))
-    const token = await wait(this.#auth.getToken())
+    const token = await wait(this.#auth.getToken('caller'))
     try {
       return await this.#sendOnce<T>(path, options, token)
     } catch (error) {
       if (!isAuthError(error) || error.code !== 'token_expired') throw error
-      const session = this.#auth.session
-      if (session === null) throw error
-      // Only the first caller rejected with this token refreshes; the others retry with the token it got.
-      if (session.token === token) {
-        if (!session.refreshable) throw error
-        await wait(this.#auth.authRefresh()).catch((refreshError: unknown) => {
-          // `aborted` from a session change is fine (the retry takes the new token); from the caller, it ends here.
-          if (signal?.aborted === true || !isAuthError(refreshError) || refreshError.code !== 'aborted') {
-            throw refreshError
-          }
-        })
-      }
-      return this.#sendOnce<T>(path, options, await wait(this.#auth.getToken()))
+      // The same path as getToken(): refresh, renew an impersonated child, or end a session that cannot be;
+      // concurrent callers rejected with the same token share one refresh and retry with its token.
+      return this.#sendOnce<T>(path, options, await wait(this.#auth.recoverRejected(token)))
     }
   }
 

@@ -6,7 +6,7 @@ import type {
   RecordOptions,
   RecordService,
 } from 'pocketbase'
-import { connectionSettings, type AuthClient } from '../client.js'
+import { lifecycleOf, type AuthClient } from '../client.js'
 import { checkOptions, ifDefined, MAX_TIMER_DELAY_MS, numberIn, type OptionCheck } from '../config.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { ConfigError } from '../errors/config-error.js'
@@ -218,15 +218,14 @@ export class DbInterface {
 
   /** @internal Use `createDbInterface(auth, options)`. */
   constructor(auth: AuthClient, options: DbInterfaceOptions = {}) {
-    const settings = connectionSettings(auth)
+    const life = lifecycleOf(auth)
     const issues = checkOptions(options, DB_OPTION_CHECKS)
-    if (settings === undefined)
-      issues.unshift({ path: 'auth', message: 'must be a client from createAuthClient()' })
-    if (settings === undefined || issues.length > 0) {
+    if (life === undefined) issues.unshift({ path: 'auth', message: 'must be a client from createAuthClient()' })
+    if (life === undefined || issues.length > 0) {
       throw new ConfigError(issues, 'Invalid arguments to createDbInterface')
     }
-    const { url, timeoutMs, fetch } = settings
-    this.pb = new AuthedPocketBase(auth, { url, timeoutMs: options.timeoutMs ?? timeoutMs, fetch })
+    const { url, timeoutMs, fetch } = life.config
+    this.pb = new AuthedPocketBase(life.keeper, { url, timeoutMs: options.timeoutMs ?? timeoutMs, fetch })
   }
 
   /**

@@ -1,11 +1,14 @@
+import type { ResolvedConfig } from '../config.js'
 import type { AuthError } from '../errors/auth-error.js'
 import { MfaRequiredError, type FirstFactor } from '../errors/mfa.js'
 import { AbortedError } from '../errors/transport.js'
+import type { AuthEventEmitter } from '../events.js'
 import { fetchAuthMethods } from '../flows/auth-methods.js'
 import { readOAuth2Meta, type OAuth2AuthSession } from '../flows/oauth2-meta.js'
-import { buildSession, type ReceivedAuth } from '../session/build-session.js'
+import type { ReceivedAuth } from '../session/build-session.js'
+import type { SessionState } from '../session/session-state.js'
 import type { AuthSession } from '../session/types.js'
-import type { ClientCore } from './core.js'
+import type { SessionFactory } from './session-factory.js'
 
 /**
  * Runs one sign-in flow and applies its result: the later call wins (an earlier one that finishes last is
@@ -13,12 +16,23 @@ import type { ClientCore } from './core.js'
  * event, and a success becomes the session with a `signedIn` event.
  */
 export class SignInRunner {
-  readonly #deps: ClientCore
+  readonly #config: ResolvedConfig
+  readonly #state: SessionState
+  readonly #sessions: SessionFactory
+  readonly #events: AuthEventEmitter
   #mfaDurationSeconds: number | undefined
 
-  /** @param core - the client's shared parts */
-  constructor(core: ClientCore) {
-    this.#deps = core
+  /**
+   * @param config - the client's resolved config (collection, clock, logger, connection)
+   * @param state - where a successful sign-in is stored
+   * @param sessions - turns the sign-in's response into a session
+   * @param events - where `mfaRequired` is emitted
+   */
+  constructor(config: ResolvedConfig, state: SessionState, sessions: SessionFactory, events: AuthEventEmitter) {
+    this.#config = config
+    this.#state = state
+    this.#sessions = sessions
+    this.#events = events
   }
 
   /**
@@ -42,7 +56,7 @@ export class SignInRunner {
    * @throws {AbortedError} `aborted` when a later sign-in or `logout()` superseded this one.
    */
   async run(factor: FirstFactor, request: () => Promise<ReceivedAuth>): Promise<AuthSession> {
-    const { state } = this.#deps
+    const state = this.#state
     let pending: Promise<ReceivedAuth>
     try {
       pending = request()
@@ -65,7 +79,7 @@ export class SignInRunner {
       throw error
     }
     if (!state.isLatestSignIn(intent)) throw superseded(factor)
-    const session = buildSession(received)
+    const session = this.#sessions.build(received)
     state.apply(session, 'signedIn')
     return session
   }
@@ -89,7 +103,7 @@ export class SignInRunner {
   }
 
   async #mfaRequired(error: MfaRequiredError, factor: FirstFactor): Promise<MfaRequiredError> {
-    const { config, events } = this.#deps
+    const config = this.#config
     const duration = this.#mfaDurationSeconds ?? (await this.#lookUpMfaDuration())
     const expiresAt = duration === undefined ? undefined : config.now() + duration * 1000
     const enriched = new MfaRequiredError(error.mfaId, factor, expiresAt, {
@@ -97,14 +111,14 @@ export class SignInRunner {
       ...(error.exchange === undefined ? {} : { exchange: error.exchange }),
     })
     config.logger.info('MFA required', { collection: config.collection, firstFactor: factor })
-    events.emit('mfaRequired', { mfaId: enriched.mfaId, expiresAt, firstFactor: factor })
+    this.#events.emit('mfaRequired', { mfaId: enriched.mfaId, expiresAt, firstFactor: factor })
     return enriched
   }
 
   /** Best effort: a failed auth-methods request only leaves `expiresAt` unset. */
   async #lookUpMfaDuration(): Promise<number | undefined> {
     try {
-      const { mfa } = await fetchAuthMethods(this.#deps.config, this.#deps.config.collection)
+      const { mfa } = await fetchAuthMethods(this.#config, this.#config.collection)
       this.#mfaDurationSeconds = mfa.enabled ? mfa.durationSeconds : undefined
       return this.#mfaDurationSeconds
     } catch (error) {
@@ -115,8 +129,8 @@ export class SignInRunner {
 
   #logFailure(step: string, error: unknown): void {
     const code = (error as Partial<AuthError> | undefined)?.code ?? 'unknown'
-    this.#deps.config.logger.warn('sign-in failed', {
-      collection: this.#deps.config.collection,
+    this.#config.logger.warn('sign-in failed', {
+      collection: this.#config.collection,
       factor: step,
       code,
     })

@@ -1,122 +1,172 @@
-import { isAuthError, type AuthError } from '../errors/auth-error.js'
-import { ConfigError } from '../errors/config-error.js'
-import { AbortedError } from '../errors/transport.js'
-import {
-  NotAuthenticatedError,
-  RefreshFailedError,
-  TokenExpiredError,
-  TokenNotRefreshableError,
-} from '../errors/session-errors.js'
-import { passwordSignIn } from '../flows/password.js'
-import { refreshRequest } from '../flows/refresh.js'
-import { isNonEmptyString } from '../narrow.js'
-import { backoffDelayMs } from '../scheduler/backoff.js'
+import type { ResolvedConfig } from '../config.js'
+import { isAuthError } from '../errors/auth-error.js'
+import { NotAuthenticatedError, RefreshFailedError, TokenExpiredError } from '../errors/session-errors.js'
 import { isRefreshDue } from '../scheduler/next-refresh-at.js'
-import { buildSession } from '../session/build-session.js'
-import { abandonOnAbort } from './abandon-on-abort.js'
-import type { AuthSession, PasswordCredentials } from '../session/types.js'
-import type { ClientCore } from './core.js'
-
-/** Why a refresh that logout() or a newer sign-in superseded is rejected (`aborted`). */
-const DISCARDED = 'authRefresh: discarded, the session changed while the refresh was running'
+import type { SessionState } from '../session/session-state.js'
+import type { AuthSession } from '../session/types.js'
+import { disposedError } from './disposed.js'
+import type { TokenRefresher } from './token-refresher.js'
+import type { UnattendedSignIn } from './unattended-sign-in.js'
 
 /**
- * Hands out tokens that are good for at least the refresh skew. Refreshes, renewals and unattended
- * re-sign-ins are single-flight: concurrent callers share one request.
+ * Who asks for a token: a caller of the client (`getToken()`, a db call), or something the client does by itself
+ * (the refresh timer, a child's renewal, a db call's retry after a 401). After `logout()`, only a caller may sign
+ * in again through `credentials`.
+ */
+export type TokenOrigin = 'caller' | 'background'
+
+/**
+ * Hands out tokens that are good for at least the refresh skew, and is the one place that decides what a token
+ * failure means: it refreshes through the {@link TokenRefresher} (single-flight, with its setback and backoff),
+ * signs in again through `credentials` when a token is rejected, and handles a token the server rejected on any
+ * request in {@link TokenKeeper.recoverRejected}, for the client and the db-interface alike.
  */
 export class TokenKeeper {
-  readonly #deps: ClientCore
-  #refreshing: Promise<AuthSession> | undefined
-  #reSigningIn: Promise<AuthSession> | undefined
-  /** After a transient refresh failure, `getToken` waits until then before asking the server again. */
-  #outage: { failures: number; until: number; version: number; error: AuthError } | undefined
-
-  /** @param core - the client's shared parts */
-  constructor(core: ClientCore) {
-    this.#deps = core
-  }
+  readonly #config: ResolvedConfig
+  readonly #state: SessionState
+  readonly #refresher: TokenRefresher
+  readonly #unattended: UnattendedSignIn
+  readonly #isChild: boolean
+  #loggedOut = false
+  #disposed = false
 
   /**
-   * Whether a `credentials` callback exists.
-   *
-   * @returns `true` when the client was created with `credentials`
+   * @param config - the client's resolved config (clock, skew, credentials)
+   * @param state - the session store
+   * @param refresher - refreshes and renews, and keeps the setback
+   * @param unattended - signs in through `credentials`
+   * @param isChild - whether this is an impersonated child client (for messages)
    */
-  get canSignInUnattended(): boolean {
-    return this.#deps.config.credentials !== undefined
+  constructor(
+    config: ResolvedConfig,
+    state: SessionState,
+    refresher: TokenRefresher,
+    unattended: UnattendedSignIn,
+    isChild: boolean,
+  ) {
+    this.#config = config
+    this.#state = state
+    this.#refresher = refresher
+    this.#unattended = unattended
+    this.#isChild = isChild
   }
 
   /**
-   * Whether this keeper can renew a non-refreshable token (impersonated child with `renew`).
+   * Whether the client may sign in through `credentials` by itself now.
    *
-   * @returns `true` for a child client created by `impersonate()` with `renew: true`
+   * @param origin - who asks
+   * @returns `true` with `credentials`, unless `origin` is `background` and `logout()` came after the last sign-in
    */
-  get canRenew(): boolean {
-    return this.#deps.renew !== undefined
+  maySignInUnattended(origin: TokenOrigin): boolean {
+    return this.#config.credentials !== undefined && (origin === 'caller' || !this.#loggedOut)
   }
 
   /**
-   * See `AuthClient.getToken`.
+   * See `AuthClient.getToken`. A token that is due but still valid is returned while the last refresh's backoff
+   * runs; an expired one is refreshed at once when the last failure was an unreachable server (it may be back).
    *
-   * @returns the session's token, refreshed or signed in first when due
+   * @param origin - who asks; decides whether a session ended by `logout()` may be signed in again
+   * @returns the session's token, refreshed, renewed or signed in first when due
    * @throws {AuthError} the codes listed on `AuthClient.getToken`.
    */
-  async getToken(): Promise<string> {
-    const { config, state } = this.#deps
-    const session = state.current
-    if (session === null) {
-      if (this.canSignInUnattended) return (await this.signInWithCredentials()).token
-      throw new NotAuthenticatedError('getToken: there is no session; sign in first or pass `credentials`')
-    }
-    const now = config.now()
-    if (!isRefreshDue(session, now, config.refreshSkewSeconds)) return session.token
-    const outage = this.#outage
-    if (outage !== undefined && outage.version === state.version && now < outage.until) {
-      // The last refresh failed transiently: do not turn every call into another request during an outage.
+  async getToken(origin: TokenOrigin = 'caller'): Promise<string> {
+    this.#assertOpen('getToken')
+    const session = this.#state.current
+    if (session === null) return (await this.#signInUnattended(origin, 'getToken')).token
+    const now = this.#config.now()
+    if (!isRefreshDue(session, now, this.#config.refreshSkewSeconds)) return session.token
+    if (!session.refreshable && !this.#refresher.canRenew) {
       if (now < session.expiresAt) return session.token
-      throw new RefreshFailedError(
-        `getToken: the token expired during a refresh outage (${outage.error.code}); next try in ${outage.until - now} ms`,
-        { cause: outage.error },
-      )
+      this.#state.end('expired')
+      throw new TokenExpiredError(`getToken: the token expired and cannot be refreshed; ${this.#startOver()}`)
     }
-    if (!session.refreshable && !this.canRenew) {
-      if (config.now() < session.expiresAt) return session.token
-      state.end('expired')
-      throw new TokenExpiredError('getToken: the token expired and cannot be refreshed; sign in again')
+    const setback = this.#refresher.setback
+    if (setback !== undefined && now < setback.until) {
+      if (now < session.expiresAt) return session.token
+      if (setback.waitOut) {
+        throw new RefreshFailedError(
+          `getToken: the token expired and its last refresh failed (${setback.error.code}); next try in ${setback.until - now} ms`,
+          { cause: setback.error },
+        )
+      }
     }
     try {
-      return (await this.refresh()).token
+      return (await this.#refresher.refresh()).token
     } catch (error) {
-      return this.#recover(error)
+      return this.#recover(error, origin)
     }
   }
 
-  async #recover(error: unknown): Promise<string> {
-    const { config, state } = this.#deps
+  /**
+   * The one path for a token the server rejected (401) on a request that needs auth, used by the client and the
+   * db-interface alike: a refreshable token is refreshed, an impersonated child with `renew` renews, anything else
+   * ends the session (`revoked`, or `expired` past its expiry); `credentials` then sign in again unless
+   * `logout()` came first.
+   *
+   * @param token - the token the rejected request sent
+   * @param origin - who asks (a retry is `background`)
+   * @returns a token to retry with: the current one when another caller already replaced `token`
+   * @throws {AuthError} `token_expired` when the session ended and cannot be renewed, `not_authenticated`,
+   * and any code of the refresh or sign-in.
+   */
+  async recoverRejected(token: string, origin: TokenOrigin = 'background'): Promise<string> {
+    this.#assertOpen('getToken')
+    const session = this.#state.current
+    if (session === null || session.token !== token) return this.getToken(origin)
+    if (session.refreshable || this.#refresher.canRenew) {
+      try {
+        return (await this.#refresher.refresh()).token
+      } catch (error) {
+        if (isAuthError(error) && (error.code === 'aborted' || error.code === 'token_expired')) {
+          return this.#recover(error, origin)
+        }
+        throw error
+      }
+    }
+    this.#state.end(this.#config.now() >= session.expiresAt ? 'expired' : 'revoked')
+    if (this.maySignInUnattended(origin)) return (await this.signInWithCredentials()).token
+    throw new TokenExpiredError(`the server rejected the token; ${this.#startOver()}`)
+  }
+
+  /**
+   * Runs `call` with a token; when the server rejects that token, recovers once through
+   * {@link TokenKeeper.recoverRejected} and runs `call` again with the new token.
+   *
+   * @param call - sends the request with the token it is given
+   * @param origin - who asks for the first token
+   * @returns what `call` resolves
+   * @throws {AuthError} what `getToken`, `recoverRejected` or the second `call` throw.
+   */
+  async withToken<T>(call: (token: string) => Promise<T>, origin: TokenOrigin = 'caller'): Promise<T> {
+    const token = await this.getToken(origin)
+    try {
+      return await call(token)
+    } catch (error) {
+      if (!isAuthError(error) || error.code !== 'token_expired') throw error
+      return call(await this.recoverRejected(token))
+    }
+  }
+
+  async #recover(error: unknown, origin: TokenOrigin): Promise<string> {
     if (!isAuthError(error)) throw error
     if (error.code === 'aborted') {
-      // The session changed while refreshing: a newer sign-in's token is fine; after logout() there is none,
-      // and signing in again through credentials would undo the logout.
-      if (state.current === null) {
+      this.#assertOpen('getToken')
+      // The session changed while refreshing: a newer sign-in's token is fine; after logout() there is none, and
+      // signing in again through credentials would undo the logout.
+      if (this.#state.current === null) {
         throw new NotAuthenticatedError('getToken: signed out while the token was being refreshed', {
           cause: error,
         })
       }
-      return this.getToken()
+      return this.getToken(origin)
     }
     if (error.code === 'token_expired') {
-      if (this.canSignInUnattended) return (await this.signInWithCredentials()).token
+      if (this.maySignInUnattended(origin)) return (await this.signInWithCredentials()).token
       throw error
     }
-    const failures = (this.#outage?.failures ?? 0) + 1
-    this.#outage = {
-      failures,
-      until: config.now() + backoffDelayMs(failures - 1),
-      version: state.version,
-      error,
-    }
-    const current = state.current
-    if (current !== null && config.now() < current.expiresAt) {
-      config.logger.warn('refresh failed; using the still-valid token', {
+    const current = this.#state.current
+    if (current !== null && this.#config.now() < current.expiresAt) {
+      this.#config.logger.warn('refresh failed; using the still-valid token', {
         code: error.code,
         collection: current.collectionName,
         recordId: current.recordId,
@@ -129,134 +179,56 @@ export class TokenKeeper {
   }
 
   /**
-   * Refreshes (or, for an impersonated child, renews) the current token; single-flight. A result that arrives
-   * after the session changed is discarded (`AbortedError`). A 401 ends the session and throws
-   * `TokenExpiredError`. A caller's `signal` only cancels that caller's wait, never the shared request (the
-   * refresh timer may be waiting on it too).
-   *
-   * @param options - `signal` stops this caller's wait; `fields` and `expand` shape the response
-   * @returns the refreshed (or renewed) session
-   * @throws {AuthError} `aborted`, `token_expired`, `not_authenticated` (no session), `token_not_refreshable`
-   * (impersonation token without `renew`), and any code of the request.
-   */
-  refresh(options?: { signal?: AbortSignal; fields?: string; expand?: string }): Promise<AuthSession> {
-    const { signal, ...query } = options ?? {}
-    const aborted = 'authRefresh: aborted by the caller'
-    // Checked first, so that an already-aborted call starts no refresh.
-    if (signal?.aborted === true) return Promise.reject(new AbortedError(aborted))
-    const shared = this.#refreshing ?? this.#startRefresh(query)
-    return signal === undefined ? shared : abandonOnAbort(shared, signal, aborted)
-  }
-
-  #startRefresh(query: { fields?: string; expand?: string }): Promise<AuthSession> {
-    const { config, state } = this.#deps
-    const session = state.current
-    if (session === null) return Promise.reject(new NotAuthenticatedError('authRefresh: there is no session'))
-    const renew = this.#deps.renew
-    if (!session.refreshable && renew === undefined) {
-      return Promise.reject(
-        new TokenNotRefreshableError(
-          'authRefresh: an impersonation token is not refreshable; impersonate again',
-        ),
-      )
-    }
-    const version = state.version
-    if (!session.refreshable) this.#deps.scheduler.announceExpiring(session)
-    const run = async (): Promise<AuthSession> => {
-      try {
-        const received =
-          session.refreshable || renew === undefined
-            ? await refreshRequest(config, session.collectionName, session.token, query)
-            : await renew()
-        if (state.version !== version) {
-          throw new AbortedError(DISCARDED)
-        }
-        const next = buildSession(received)
-        this.#outage = undefined
-        state.apply(next, 'tokenRefreshed')
-        return next
-      } catch (error) {
-        if (state.version !== version) {
-          // A failure of a refresh that logout() or a newer sign-in superseded says nothing about the session.
-          if (isAuthError(error) && error.code === 'aborted') throw error
-          throw new AbortedError(DISCARDED, { cause: error })
-        }
-        if (isAuthError(error) && error.code === 'token_expired') {
-          state.end(config.now() >= session.expiresAt ? 'expired' : 'revoked')
-        }
-        throw error
-      }
-    }
-    const promise: Promise<AuthSession> = Promise.resolve()
-      .then(run)
-      .finally(() => {
-        if (this.#refreshing === promise) this.#refreshing = undefined
-      })
-    this.#refreshing = promise
-    return promise
-  }
-
-  /**
-   * Signs in through the `credentials` callback; single-flight. A callback that throws (or rejects) with
-   * something other than an `AuthError` fails this attempt with `not_authenticated` (the error as `cause`); the
-   * next call asks the callback again.
+   * Signs in through the `credentials` callback, or joins the sign-in in flight (see `UnattendedSignIn`).
    *
    * @returns the new session
-   * @throws {NotAuthenticatedError} `not_authenticated` without `credentials`, or when the callback throws
-   * something other than an `AuthError`.
-   * @throws {ConfigError} `config_invalid` when the callback gives no non-empty `identity` and `password`.
-   * @throws {AuthError} any code of the password sign-in, or an `AuthError` the callback threw.
+   * @throws {NotAuthenticatedError} `not_authenticated` without `credentials` or after `dispose()`.
+   * @throws {AuthError} the codes of `UnattendedSignIn.run`.
    */
   signInWithCredentials(): Promise<AuthSession> {
-    if (this.#reSigningIn !== undefined) return this.#reSigningIn
-    const credentials = this.#deps.config.credentials
-    if (credentials === undefined) {
-      return Promise.reject(
-        new NotAuthenticatedError('there is no session and no `credentials` to sign in with'),
-      )
-    }
-    const run = async (): Promise<AuthSession> => {
-      let given: unknown
-      try {
-        given = await credentials()
-      } catch (error) {
-        if (isAuthError(error)) throw error
-        throw new NotAuthenticatedError('the `credentials` callback failed; see `cause`', { cause: error })
-      }
-      const { identity, password } = (given ?? {}) as Partial<PasswordCredentials>
-      if (!isNonEmptyString(identity) || !isNonEmptyString(password)) {
-        throw new ConfigError(
-          [{ path: 'credentials', message: 'must resolve to { identity, password } with non-empty strings' }],
-          'Invalid credentials callback',
-        )
-      }
-      this.#deps.config.logger.info('signing in with credentials', {
-        collection: this.#deps.config.collection,
-      })
-      return this.#deps.signIn.run('password', () =>
-        passwordSignIn(this.#deps.config, this.#deps.config.collection, identity, password),
-      )
-    }
-    const promise: Promise<AuthSession> = Promise.resolve()
-      .then(run)
-      .finally(() => {
-        if (this.#reSigningIn === promise) this.#reSigningIn = undefined
-      })
-    this.#reSigningIn = promise
-    return promise
+    if (this.#disposed) return Promise.reject(disposedError('getToken'))
+    return this.#unattended.run(this.#noSessionMessage('getToken'))
   }
 
-  /**
-   * Ends the session when the server rejected `token` on an endpoint that needs auth, so the client no longer
-   * offers a token the server refuses.
-   *
-   * @param error - what the request threw; only `token_expired` counts
-   * @param token - the token the request sent; nothing happens when the session holds another one by now
-   */
-  endIfRejected(error: unknown, token: string): void {
-    const { config, state } = this.#deps
-    const session = state.current
-    if (!isAuthError(error) || error.code !== 'token_expired' || session?.token !== token) return
-    state.end(config.now() >= session.expiresAt ? 'expired' : 'revoked')
+  #signInUnattended(origin: TokenOrigin, method: string): Promise<AuthSession> {
+    if (!this.maySignInUnattended(origin)) {
+      return Promise.reject(new NotAuthenticatedError(this.#noSessionMessage(method)))
+    }
+    return this.signInWithCredentials()
+  }
+
+  #noSessionMessage(method: string): string {
+    if (this.#isChild) {
+      return `${method}: this impersonated client has no session (it expired, or its parent signed out); impersonate again through the parent`
+    }
+    if (this.#loggedOut && this.#config.credentials !== undefined) {
+      return `${method}: signed out by logout(); only an explicit sign-in or getToken() signs in again`
+    }
+    return `${method}: there is no session; sign in first, or create the client with \`credentials\``
+  }
+
+  #startOver(): string {
+    return this.#isChild ? 'impersonate again through the parent' : 'sign in again'
+  }
+
+  /** Records `logout()`: background paths no longer sign in through `credentials` until the next sign-in. */
+  markLoggedOut(): void {
+    this.#loggedOut = true
+    this.#refresher.clearSetback()
+  }
+
+  /** Records a sign-in: background paths may sign in through `credentials` again. */
+  noteSignedIn(): void {
+    this.#loggedOut = false
+  }
+
+  /** Refuses every later call (`dispose()`); a refresh in flight is discarded. Idempotent. */
+  dispose(): void {
+    this.#disposed = true
+    this.#refresher.dispose()
+  }
+
+  #assertOpen(method: string): void {
+    if (this.#disposed) throw disposedError(method)
   }
 }

@@ -1,4 +1,4 @@
-import type { LogContext, Logger } from '../logger.js'
+import type { LogContext, Logger } from '../index.js'
 
 /** Log levels, quietest first. */
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const

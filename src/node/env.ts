@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse } from 'dotenv'
 import * as z from 'zod/mini'
-import { MAX_TIMER_DELAY_MS } from '../config.js'
-import { ConfigError, type ConfigIssue } from '../errors/config-error.js'
+import { ConfigError, type ConfigIssue } from '../index.js'
+import { MAX_TIMER_DELAY_MS } from '../kit.js'
 import { LOG_LEVELS, type LogLevel } from './console-logger.js'
 
 /** Every environment variable `loadEnv` reads. */

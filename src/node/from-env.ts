@@ -1,6 +1,4 @@
-import { createAuthClient, type AuthClient } from '../client.js'
-import type { AuthClientOptions } from '../config.js'
-import { ConfigError } from '../errors/config-error.js'
+import { ConfigError, createAuthClient, type AuthClient, type AuthClientOptions } from '../index.js'
 import { createConsoleLogger } from './console-logger.js'
 import { loadEnv, type LoadEnvOptions } from './env.js'
 

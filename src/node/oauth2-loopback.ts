@@ -1,12 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { AuthClient } from '../client.js'
-import { isAuthError } from '../errors/auth-error.js'
-import { ConfigError } from '../errors/config-error.js'
-import { OAuth2StateInvalidError } from '../errors/oauth2.js'
-import { AbortedError, NetworkError, TimeoutError } from '../errors/transport.js'
-import type { OAuth2SignInOptions } from '../flows/oauth2.js'
-import type { OAuth2AuthSession } from '../flows/oauth2-meta.js'
+import {
+  AbortedError,
+  ConfigError,
+  isAuthError,
+  NetworkError,
+  OAuth2StateInvalidError,
+  TimeoutError,
+  type AuthClient,
+  type OAuth2AuthSession,
+  type OAuth2SignInOptions,
+} from '../index.js'
 
 /** Options of `authWithOAuth2Loopback`. */
 export interface OAuth2LoopbackOptions extends Omit<OAuth2SignInOptions, 'signal'> {

@@ -19,11 +19,17 @@ export interface ReceivedAuth {
  * Builds an `AuthSession` from a sign-in or refresh response.
  *
  * @param received - the checked body, the server clock offset, arrival time and exchange
+ * @param clockOffsetMs - the server clock offset to apply (the lifecycle passes 0 for an offset beyond
+ * `maxClockSkewSeconds`); defaults to the measured `received.clockOffsetMs`
  * @returns a frozen session; `expiresAt` is the token's `exp` moved to our clock by the offset
  * @throws {UnexpectedResponseError} `unexpected_response` when the token is not a PocketBase auth token or does
  * not belong to the returned record.
  */
-export function buildSession({ body, clockOffsetMs, receivedAt, exchange }: ReceivedAuth): AuthSession {
+export function buildSession(
+  received: ReceivedAuth,
+  clockOffsetMs: number = received.clockOffsetMs,
+): AuthSession {
+  const { body, receivedAt, exchange } = received
   const where = `${exchange.method} ${exchange.path}`
   const claims = readAuthTokenClaims(body.token)
   if (claims === undefined) {

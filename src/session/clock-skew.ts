@@ -15,3 +15,16 @@ export function serverClockOffsetMs(dateHeader: string | null | undefined, recei
   if (Number.isNaN(serverDate)) return 0
   return serverDate + 999 - receivedAt
 }
+
+/**
+ * The server clock offset to apply, or `undefined` when it is beyond `maxSkewMs` either way. A `Date` header
+ * two days off is far more likely a lying proxy than a server clock that wrong; applying it would make every
+ * token look expired (a refresh storm) or valid long past its real expiry.
+ *
+ * @param offsetMs - the measured offset, see `serverClockOffsetMs`
+ * @param maxSkewMs - the largest offset to believe, in milliseconds
+ * @returns `offsetMs` when `|offsetMs| <= maxSkewMs`, else `undefined`
+ */
+export function boundedClockOffsetMs(offsetMs: number, maxSkewMs: number): number | undefined {
+  return Math.abs(offsetMs) <= maxSkewMs ? offsetMs : undefined
+}

@@ -1,25 +1,32 @@
-import type { SignedOutReason } from '../events.js'
-import type { ClientCore } from '../lifecycle/core.js'
 import type { TokenStore } from './token-store.js'
-import type { AuthSession } from './types.js'
+import type { AuthSession, SignedOutReason } from './types.js'
+
+/** One change of the session, as `SessionState` reports it to its change hook. */
+export type SessionChange =
+  | { readonly kind: 'signedIn' | 'tokenRefreshed'; readonly session: AuthSession }
+  | { readonly kind: 'signedOut'; readonly reason: SignedOutReason; readonly previous: AuthSession }
 
 /**
- * The one place the session changes. Every change bumps `version`, so work that started on an older session
- * (a refresh racing a logout or a new sign-in) can tell it is stale and discard its result.
+ * The session as a passive store: the one place it changes, and one change hook that hears every change. It
+ * calls nothing else; whoever builds it decides what a change sets off (logging, the refresh loop, events).
+ *
+ * Every change bumps `version`, so work that started on an older session (a refresh racing a logout or a new
+ * sign-in) can tell it is stale and discard its result. Sign-ins take an intent from `beginSignIn()`; a later
+ * sign-in or `supersedeSignIns()` (logout) makes earlier ones stale.
  */
 export class SessionState {
   readonly #store: TokenStore
-  readonly #core: ClientCore
+  readonly #onChange: (change: SessionChange) => void
   #version = 0
   #signInIntent = 0
 
   /**
    * @param store - where the session lives
-   * @param core - the client's shared parts (logger, scheduler, events)
+   * @param onChange - called synchronously after every change, once per change
    */
-  constructor(store: TokenStore, core: ClientCore) {
+  constructor(store: TokenStore, onChange: (change: SessionChange) => void) {
     this.#store = store
-    this.#core = core
+    this.#onChange = onChange
   }
 
   /**
@@ -65,46 +72,27 @@ export class SessionState {
   }
 
   /**
-   * Stores a new session and announces it.
+   * Stores a new session and reports it to the change hook.
    *
    * @param session - the new session
-   * @param event - the event to emit with it
+   * @param kind - `signedIn` for a sign-in, `tokenRefreshed` for a refresh or renewal
    */
-  apply(session: AuthSession, event: 'signedIn' | 'tokenRefreshed'): void {
+  apply(session: AuthSession, kind: 'signedIn' | 'tokenRefreshed'): void {
     this.#store.set(session)
     this.#version++
-    this.#core.config.logger.info(event === 'signedIn' ? 'signed in' : 'token refreshed', {
-      collection: session.collectionName,
-      recordId: session.recordId,
-      expiresAt: formatTime(session.expiresAt),
-      refreshable: session.refreshable,
-    })
-    this.#core.scheduler.reschedule()
-    this.#core.events.emit(event, session)
+    this.#onChange({ kind, session })
   }
 
   /**
-   * Forgets the session and announces why; does nothing when there is none.
+   * Forgets the session and reports why to the change hook; does nothing when there is none.
    *
-   * @param reason - sent with the `signedOut` event and logged
+   * @param reason - why the session ended
    */
   end(reason: SignedOutReason): void {
-    const session = this.#store.get()
-    if (session === null) return
+    const previous = this.#store.get()
+    if (previous === null) return
     this.#store.clear()
     this.#version++
-    this.#core.config.logger.info('signed out', {
-      collection: session.collectionName,
-      recordId: session.recordId,
-      reason,
-    })
-    this.#core.scheduler.reschedule()
-    this.#core.events.emit('signedOut', { reason })
+    this.#onChange({ kind: 'signedOut', reason, previous })
   }
-}
-
-/** ISO time for a log line; a time `Date` cannot represent (a token claiming a far-off `exp`) is logged as-is. */
-function formatTime(epochMs: number): string {
-  const date = new Date(epochMs)
-  return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString()
 }

@@ -38,3 +38,12 @@ export interface PasswordCredentials {
   /** The password; used for one request and not kept. */
   readonly password: string
 }
+
+/** Why a session ended. */
+export type SignedOutReason =
+  /** `logout()` was called (on this client, or on the parent of an impersonated child). */
+  | 'logout'
+  /** The token expired and could not be refreshed. */
+  | 'expired'
+  /** The server rejected a token that had not expired yet (password or email changed, authRule changed). */
+  | 'revoked'

@@ -26,8 +26,8 @@ afterEach(() => {
 
 /** A client on a fake server with a hand-moved clock and no background timer. */
 function setup(options: Partial<AuthClientOptions> = {}, tokenSeconds = 60) {
-  const pb = createFakePocketBase({ tokenSeconds })
   const clock = { now: Date.now() }
+  const pb = createFakePocketBase({ tokenSeconds, now: () => clock.now })
   const lines: { message: string; context: LogContext | undefined }[] = []
   const log = (message: string, context?: LogContext): void => void lines.push({ message, context })
   const logger: Logger = { debug: log, info: log, warn: log, error: log }
@@ -134,17 +134,46 @@ describe('getToken with a session', () => {
     expect(pb.count(REFRESH)).toBe(2)
   })
 
-  it('once expired during an outage, fails fast with refresh_failed until the backoff has passed', async () => {
+  it('once expired during an outage, tries again at once on each call (the server may be back), one request at a time', async () => {
     const { auth, pb, clock } = setup()
     await signIn(auth)
     clock.now = auth.session!.expiresAt + 1
     pb.on(REFRESH, () => connectionRefused())
-    await expect(auth.getToken()).rejects.toMatchObject({ code: 'refresh_failed' })
     await expect(auth.getToken()).rejects.toMatchObject({
       code: 'refresh_failed',
       cause: { code: 'network' },
     })
+    const together = await Promise.all(Array.from({ length: 10 }, () => auth.getToken().catch((e) => e)))
+    expect(together.map((error) => (error as { code?: string }).code)).toEqual(
+      Array(10).fill('refresh_failed'),
+    )
+    expect(pb.count(REFRESH)).toBe(2)
+    pb.on(REFRESH, () => pb.authReply())
+    expect(await auth.getToken()).toBe(auth.session!.token)
+    expect(pb.count(REFRESH)).toBe(3)
+    expect(auth.session!.expiresAt).toBeGreaterThan(clock.now)
+  })
+
+  it('once expired and rate limited, waits out the backoff: refresh_failed without a request', async () => {
+    const { auth, pb, clock } = setup()
+    await signIn(auth)
+    clock.now = auth.session!.expiresAt + 1
+    pb.on(REFRESH, () => ({ status: 429, body: { data: {}, message: 'Too Many Requests.', status: 429 } }))
+    await expect(auth.getToken()).rejects.toMatchObject({
+      code: 'refresh_failed',
+      cause: { code: 'rate_limited' },
+    })
+    for (let i = 0; i < 5; i++) {
+      await expect(auth.getToken()).rejects.toMatchObject({
+        code: 'refresh_failed',
+        cause: { code: 'rate_limited' },
+      })
+    }
     expect(pb.count(REFRESH)).toBe(1)
+    clock.now += 1_001 // past the first backoff delay (at most RETRY_POLICY.baseMs)
+    pb.on(REFRESH, () => pb.authReply())
+    expect(await auth.getToken()).toBe(auth.session!.token)
+    expect(pb.count(REFRESH)).toBe(2)
   })
 
   it('throws refresh_failed (with the cause) once the token has expired and refreshing fails', async () => {

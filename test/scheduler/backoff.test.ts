@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RETRY_POLICY, backoffDelayMs } from '../../src/scheduler/backoff.js'
+import { RETRY_POLICY, backoffDelayMs, retryDelayMs } from '../../src/scheduler/backoff.js'
 
 describe('backoffDelayMs', () => {
   it('grows exponentially from baseMs by factor', () => {
@@ -37,7 +37,7 @@ describe('backoffDelayMs', () => {
     expect(backoffDelayMs(-3, () => 0)).toBe(RETRY_POLICY.baseMs)
   })
 
-  it('is the documented policy: 1 s, doubling, at most 30 s, randomised down to 50%, Retry-After up to 1 h', () => {
+  it('is the documented policy: 1 s, doubling, at most 30 s, randomised down to 50%, Retry-After up to 1 h, 30 s after no progress', () => {
     // Pinned: the README documents these numbers; a retry that no longer backs off must fail here.
     expect(RETRY_POLICY).toEqual({
       baseMs: 1_000,
@@ -45,6 +45,7 @@ describe('backoffDelayMs', () => {
       maxMs: 30_000,
       jitter: 0.5,
       retryAfterMaxMs: 3_600_000,
+      noProgressMinMs: 30_000,
     })
     expect([0, 1, 2, 4, 5].map((attempt) => backoffDelayMs(attempt, () => 0.5))).toEqual([
       750, 1_500, 3_000, 12_000, 22_500,
@@ -56,5 +57,25 @@ describe('backoffDelayMs', () => {
     expect(RETRY_POLICY.maxMs).toBeGreaterThanOrEqual(RETRY_POLICY.baseMs)
     expect(RETRY_POLICY.jitter).toBeGreaterThan(0)
     expect(RETRY_POLICY.jitter).toBeLessThan(1)
+  })
+})
+
+describe('retryDelayMs', () => {
+  const noJitter = (): number => 0
+
+  it('is the backoff of the failures so far (failure 1 waits the base delay)', () => {
+    expect([1, 2, 3].map((failures) => retryDelayMs(failures, {}, noJitter))).toEqual([1_000, 2_000, 4_000])
+  })
+
+  it('waits as long as a Retry-After asks when that is longer, up to retryAfterMaxMs', () => {
+    expect(retryDelayMs(1, { retryAfterMs: 7_000 }, noJitter)).toBe(7_000)
+    expect(retryDelayMs(4, { retryAfterMs: 100 }, noJitter)).toBe(8_000)
+    expect(retryDelayMs(1, { retryAfterMs: 1e12 }, noJitter)).toBe(RETRY_POLICY.retryAfterMaxMs)
+  })
+
+  it('waits at least noProgressMinMs after a refresh that made no progress, whatever the backoff', () => {
+    expect(retryDelayMs(1, { noProgress: true }, noJitter)).toBe(RETRY_POLICY.noProgressMinMs)
+    expect(retryDelayMs(1, { noProgress: true }, () => 0.999)).toBe(RETRY_POLICY.noProgressMinMs)
+    expect(retryDelayMs(1, { noProgress: true, retryAfterMs: 45_000 }, noJitter)).toBe(45_000)
   })
 })

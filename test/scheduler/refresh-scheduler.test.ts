@@ -245,7 +245,11 @@ describe('refresh timer lifecycle', () => {
     expect(vi.getTimerCount()).toBe(0)
     expect(auth.session).not.toBeNull()
 
-    await auth.authWithPassword('alice@example.com', 'pw')
+    await expect(auth.authWithPassword('alice@example.com', 'pw')).rejects.toMatchObject({
+      code: 'not_authenticated',
+      message: expect.stringContaining('dispose()'),
+    })
+    expect(pb.count(PASSWORD)).toBe(1)
     expect(vi.getTimerCount()).toBe(0)
     await vi.advanceTimersByTimeAsync(60_000)
     expect(pb.count(REFRESH)).toBe(0)
@@ -674,6 +678,7 @@ describe('non-refreshable tokens', () => {
     const childSignedOut: AuthEvents['signedOut'][] = []
     impersonated.on('signedOut', (e) => childSignedOut.push(e))
     pb.on(IMPERSONATE, () => ({ status: 401, body: PB_BODIES.requiresAuth }))
+    pb.on('POST /api/collections/_superusers/auth-refresh', () => REJECTED_TOKEN)
 
     await vi.advanceTimersByTimeAsync(8_500)
     expect(pb.count(IMPERSONATE)).toBe(2)

@@ -1,0 +1,42 @@
+import { isAuthError, type AuthError } from '../errors/auth-error.js'
+
+/** Failures worth retrying by themselves: the server may answer differently in a moment. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'network',
+  'timeout',
+  'server_error',
+  'rate_limited',
+  'unexpected_response',
+])
+
+/** Failures that mean the server could not be reached or could not answer: once it is back, try at once. */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['network', 'timeout', 'server_error'])
+
+/**
+ * Whether a refresh or renewal that failed this way should be retried with backoff, keeping the session (also
+ * past its expiry) instead of ending it. A `refresh_failed` counts when its cause does: it is how a parent tells
+ * its impersonated children that it could not refresh during an outage.
+ *
+ * @param error - the failure
+ * @returns `true` for network, timeout, 5xx, 429 and unreadable answers, and `refresh_failed` caused by one
+ */
+export function isTransient(error: AuthError): boolean {
+  return TRANSIENT_CODES.has(error.code) || (error.code === 'refresh_failed' && transientCause(error))
+}
+
+/**
+ * Whether a failure meant the server was unreachable, so that a caller whose token has expired should try again
+ * at once rather than wait out the backoff (the server may be back). Rate limits and refreshes that made no
+ * progress are waited out.
+ *
+ * @param error - the failure
+ * @returns `true` for network, timeout and 5xx failures, and `refresh_failed` caused by one
+ */
+export function isUnreachable(error: AuthError): boolean {
+  if (UNREACHABLE_CODES.has(error.code)) return true
+  return error.code === 'refresh_failed' && isAuthError(error.cause) && isUnreachable(error.cause)
+}
+
+function transientCause(error: AuthError): boolean {
+  return isAuthError(error.cause) && isTransient(error.cause)
+}

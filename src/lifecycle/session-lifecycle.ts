@@ -1,0 +1,149 @@
+import type { ResolvedConfig } from '../config.js'
+import { AuthEventEmitter } from '../events.js'
+import type { ReceivedAuth } from '../session/build-session.js'
+import { SessionState, type SessionChange } from '../session/session-state.js'
+import type { TokenStore } from '../session/token-store.js'
+import type { AuthSession } from '../session/types.js'
+import { RefreshLoop } from './refresh-loop.js'
+import { SessionFactory } from './session-factory.js'
+import { SignInRunner } from './sign-in.js'
+import { TokenKeeper } from './token-keeper.js'
+import { TokenRefresher } from './token-refresher.js'
+import { UnattendedSignIn } from './unattended-sign-in.js'
+
+/** How an impersonated child client starts. */
+export interface ChildStart {
+  /** The child's first session, from the impersonate response. */
+  readonly session: AuthSession
+  /** Obtains a fresh impersonation token through the parent; `undefined` without `renew: true`. */
+  readonly renew: (() => Promise<ReceivedAuth>) | undefined
+}
+
+/**
+ * The parts of one client, built in order, each with what it needs and nothing more: the event emitter, the
+ * session store (whose one change hook is this object's), the session factory, the sign-in runner, the
+ * refresher, the unattended sign-in, the token keeper and the refresh loop. Lower parts never call up: the store reports changes through its hook, and this
+ * object turns each change into a log line, a re-armed timer and an event. It also ends a client's impersonated
+ * children with it (`logout()`, `dispose()`).
+ */
+export class SessionLifecycle {
+  readonly config: ResolvedConfig
+  readonly events: AuthEventEmitter
+  readonly state: SessionState
+  readonly sessions: SessionFactory
+  readonly signIns: SignInRunner
+  readonly refresher: TokenRefresher
+  readonly keeper: TokenKeeper
+  readonly #loop: RefreshLoop
+  /** Children made by `impersonate()`; weak, so a child nobody holds can still be collected. */
+  #children: Set<WeakRef<SessionLifecycle>> | undefined
+  #disposed = false
+
+  /**
+   * @param config - the client's resolved config
+   * @param store - where the session lives
+   * @param child - set for an impersonated child: its first session and how it renews
+   */
+  constructor(config: ResolvedConfig, store: TokenStore, child?: ChildStart) {
+    this.config = config
+    this.events = new AuthEventEmitter(config.logger)
+    this.state = new SessionState(store, (change) => this.#onChange(change))
+    this.sessions = new SessionFactory(config.maxClockSkewSeconds, config.logger)
+    this.signIns = new SignInRunner(config, this.state, this.sessions, this.events)
+    this.refresher = new TokenRefresher(config, this.state, this.sessions, this.events, child?.renew)
+    const unattended = new UnattendedSignIn(config, this.signIns)
+    this.keeper = new TokenKeeper(config, this.state, this.refresher, unattended, child !== undefined)
+    this.#loop = new RefreshLoop(config, this.state, this.refresher, this.keeper, this.events)
+    if (child !== undefined) this.state.apply(child.session, 'signedIn')
+  }
+
+  /**
+   * Whether `dispose()` was called.
+   *
+   * @returns `true` once disposed
+   */
+  get disposed(): boolean {
+    return this.#disposed
+  }
+
+  #onChange(change: SessionChange): void {
+    const { logger } = this.config
+    if (change.kind === 'signedOut') {
+      const { previous, reason } = change
+      logger.info('signed out', { collection: previous.collectionName, recordId: previous.recordId, reason })
+    } else {
+      const { session, kind } = change
+      logger.info(kind === 'signedIn' ? 'signed in' : 'token refreshed', {
+        collection: session.collectionName,
+        recordId: session.recordId,
+        expiresAt: formatTime(session.expiresAt),
+        refreshable: session.refreshable,
+      })
+      if (kind === 'signedIn') this.keeper.noteSignedIn()
+    }
+    this.#loop.reschedule()
+    if (change.kind === 'signedOut') this.events.emit('signedOut', { reason: change.reason })
+    else this.events.emit(change.kind, change.session)
+  }
+
+  /**
+   * Ties an impersonated child to this client: the child ends with this client's `logout()` or `dispose()`.
+   *
+   * @param child - the child's lifecycle
+   */
+  adopt(child: SessionLifecycle): void {
+    const children = (this.#children ??= new Set())
+    // Forget collected children now and then, so a long-lived parent does not keep their empty references.
+    if (children.size >= 64 && (children.size & (children.size - 1)) === 0) {
+      for (const ref of children) if (ref.deref() === undefined) children.delete(ref)
+    }
+    children.add(new WeakRef(child))
+  }
+
+  /**
+   * Ends the session locally (`signedOut` with reason `logout`), makes sign-ins in flight stale, stops the timer
+   * and ends every impersonated child the same way. No background path signs in through `credentials` again
+   * until the next sign-in; an explicit sign-in or `getToken()` still may.
+   */
+  logout(): void {
+    this.state.supersedeSignIns()
+    this.keeper.markLoggedOut()
+    this.state.end('logout')
+    // Also when there was no session: a background re-sign-in may be waiting to retry.
+    this.#loop.reschedule()
+    this.#forEachChild((child) => child.logout())
+  }
+
+  /**
+   * Closes the client for good: stops the timer, ends and disposes every impersonated child, refuses every later
+   * call (`not_authenticated` naming `dispose()`) and drops the listeners. The session stays readable.
+   * Idempotent.
+   */
+  dispose(): void {
+    if (this.#disposed) return
+    this.#disposed = true
+    this.#loop.stop()
+    this.keeper.dispose()
+    this.#forEachChild((child) => {
+      child.logout()
+      child.dispose()
+    })
+    this.#children = undefined
+    this.events.removeAll()
+  }
+
+  #forEachChild(action: (child: SessionLifecycle) => void): void {
+    if (this.#children === undefined) return
+    for (const ref of [...this.#children]) {
+      const child = ref.deref()
+      if (child === undefined) this.#children.delete(ref)
+      else if (!child.disposed) action(child)
+    }
+  }
+}
+
+/** ISO time for a log line; a time `Date` cannot represent (a token claiming a far-off `exp`) is logged as-is. */
+function formatTime(epochMs: number): string {
+  const date = new Date(epochMs)
+  return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString()
+}
