@@ -47,7 +47,7 @@ module.exports = {
       from: {
         path: '^src/(errors|session|http|flows|scheduler|lifecycle)/|^src/(config|events|narrow|logger)\\.ts$',
       },
-      to: { path: '^src/(client|index|kit)\\.ts$|^src/db/' },
+      to: { path: '^src/(client|index|kit|kit-client)\\.ts$|^src/db/' },
     },
     {
       name: 'entries-use-the-core-through-its-public-modules',

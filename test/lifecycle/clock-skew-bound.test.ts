@@ -7,7 +7,7 @@ import {
   type AuthEvents,
   type LogContext,
 } from '../../src/index.js'
-import { createFakePocketBase, type FakePocketBase, type FakeReply } from '../fixtures/fake-pocketbase.js'
+import { createFakePocketBase, type FakeReply } from '../fixtures/fake-pocketbase.js'
 import { makeAuthResponse } from '../helpers/factories.js'
 
 const START = 1_700_000_000_000
