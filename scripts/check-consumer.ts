@@ -11,7 +11,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { createUser, startPocketBase } from '../dev/index.js'
+import { createUser } from '../dev/index.js'
+import { startPocketBase } from '../src/testing/index.js'
 
 const run = promisify(execFile)
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
