@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -25,50 +23,6 @@ import { rejectionOf } from '../helpers/rejection.js'
 
 const bin = pocketBaseBinaryForTests('testing kit tests')
 
-const HOLDER = fileURLToPath(new URL('../testing/fixtures/hold-pocketbase.ts', import.meta.url))
-
-/** A script holding a PocketBase: the server's pid and temp dir, and a way to signal the script. */
-interface Holder {
-  readonly server: { pid: number; root: string }
-  /** Sends `signal` to the script; resolves the signal it ended by (`null` when it exited with a code). */
-  end(signal: NodeJS.Signals): Promise<NodeJS.Signals | null>
-}
-
-/** Cleanups of holder scripts a test started: SIGKILL the script and its server, remove the temp dir. */
-const holderCleanups = new Set<() => Promise<void>>()
-
-/** Runs the holder script and resolves once it has printed its server's `{ pid, root }`. */
-function startHolder(): Promise<Holder> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.once('exit', (_code, signal) => resolve(signal)),
-  )
-  let server: Holder['server'] | undefined
-  holderCleanups.add(async () => {
-    child.kill('SIGKILL')
-    if (server !== undefined && isAlive(server.pid)) process.kill(server.pid, 'SIGKILL')
-    if (server !== undefined) await rm(server.root, { recursive: true, force: true })
-  })
-  return new Promise((resolve, reject) => {
-    let output = ''
-    child.once('error', reject)
-    void exited.then(() => reject(new Error(`the holder exited early: ${output}`)))
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk
-      const line = output.split('\n').find((candidate) => candidate.startsWith('{'))
-      if (line === undefined || server !== undefined) return
-      server = JSON.parse(line) as Holder['server']
-      resolve({
-        server,
-        end(signal) {
-          child.kill(signal)
-          return exited
-        },
-      })
-    })
-  })
-}
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -89,8 +43,6 @@ describe.skipIf(bin === undefined)('pocketbase-auth/testing: startPocketBase aga
   })
 
   afterEach(async () => {
-    await Promise.all([...holderCleanups].map((cleanup) => cleanup()))
-    holderCleanups.clear()
     await Promise.all(extras.splice(0).map((extra) => extra.stop()))
     await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
   })
@@ -310,25 +262,6 @@ describe.skipIf(bin === undefined)('pocketbase-auth/testing: startPocketBase aga
     }
     expect(isAlive(pid)).toBe(false)
     expect(existsSync(root)).toBe(false)
-  })
-
-  it('a process ended by SIGTERM or SIGINT takes its servers and temp dirs with it, and still ends by that signal', async () => {
-    const holders = await Promise.all([startHolder(), startHolder()])
-    for (const holder of holders) {
-      expect(isAlive(holder.server.pid)).toBe(true)
-      expect(existsSync(holder.server.root)).toBe(true)
-    }
-
-    const [terminated, interrupted] = holders as [Holder, Holder]
-    expect(await Promise.all([terminated.end('SIGTERM'), interrupted.end('SIGINT')])).toEqual([
-      'SIGTERM',
-      'SIGINT',
-    ])
-
-    for (const holder of holders) {
-      expect(existsSync(holder.server.root)).toBe(false)
-      await expect.poll(() => isAlive(holder.server.pid), { interval: 50, timeout: 10_000 }).toBe(false)
-    }
   })
 
   it('a caller-owned data dir survives stop() and is used again by the next server', async () => {
