@@ -220,7 +220,8 @@ export class DbInterface {
   constructor(auth: AuthClient, options: DbInterfaceOptions = {}) {
     const life = lifecycleOf(auth)
     const issues = checkOptions(options, DB_OPTION_CHECKS)
-    if (life === undefined) issues.unshift({ path: 'auth', message: 'must be a client from createAuthClient()' })
+    if (life === undefined)
+      issues.unshift({ path: 'auth', message: 'must be a client from createAuthClient()' })
     if (life === undefined || issues.length > 0) {
       throw new ConfigError(issues, 'Invalid arguments to createDbInterface')
     }
