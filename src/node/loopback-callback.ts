@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer'
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import { AbortedError, TimeoutError } from '../errors/transport.js'
+import { AbortedError, TimeoutError } from '../index.js'
 
 /** The callback parameters the loopback listener accepted: `state` is the attempt's own. */
 export interface LoopbackCallbackParams {

@@ -1,11 +1,14 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { AuthClient } from '../client.js'
-import { isAuthError } from '../errors/auth-error.js'
-import { ConfigError } from '../errors/config-error.js'
-import { AbortedError, NetworkError } from '../errors/transport.js'
-import type { OAuth2SignInOptions } from '../flows/oauth2.js'
-import type { OAuth2AuthSession } from '../flows/oauth2-meta.js'
+import {
+  AbortedError,
+  ConfigError,
+  isAuthError,
+  NetworkError,
+  type AuthClient,
+  type OAuth2AuthSession,
+  type OAuth2SignInOptions,
+} from '../index.js'
 import { callbackPage, respond, waitForCallback, type CallbackWait } from './loopback-callback.js'
 
 /** Options of `authWithOAuth2Loopback`. */
