@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: builds `dist/`, starts its own PocketBase (dev/), runs the three benchmarks against the built
+ * `npm run bench`: builds `dist/`, starts its own PocketBase (dev/), runs the four benchmarks against the built
  * package, prints tables, stops.
  * `--expose-gc` lets the heap-per-client figure collect garbage before each reading.
  * Bounded: a watchdog ends the run after 3 minutes.
@@ -7,6 +7,7 @@
 import { runAdapterOverhead } from './adapter-overhead.js'
 import { startBenchServer } from './fixture.js'
 import { runManyClients } from './many-clients.js'
+import { runOAuth2Starts } from './oauth2-starts.js'
 import { runRefreshStorm } from './refresh-storm.js'
 
 const WATCHDOG_MS = 180_000
@@ -33,5 +34,6 @@ try {
   await server.pb.stop()
 }
 await runManyClients(10_000, 10, quick ? 4_000 : 12_000)
+await runOAuth2Starts([0, 10_000, 60_000], quick ? 200 : 1_000)
 console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 clearTimeout(watchdog)

@@ -53,6 +53,7 @@ export type { AuthMethods, OAuth2ProviderInfo, TimedAuthMethod } from './flows/a
 export type { ImpersonateOptions } from './flows/impersonate.js'
 export type { AuthCallOptions } from './flows/input.js'
 export type {
+  CompleteOAuth2Options,
   OAuth2Callback,
   OAuth2SignInOptions,
   StartOAuth2Options,
