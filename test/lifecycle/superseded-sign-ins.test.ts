@@ -1,7 +1,7 @@
 /**
- * Defects found while unit-testing the lifecycle parts alone. Each test states the behaviour the parts promise
- * (in their TSDoc or in issue 12) and FAILS on the code it was written against; none is skipped. The fixes belong
- * in src/lifecycle (and client.ts for the last one); see the helper's report for the analysis.
+ * Sign-ins, children and MFA answers that a logout() or dispose() overtook. Each of these was a defect found while
+ * unit-testing the lifecycle parts alone (fixed in 07066e4); the tests state the behaviour the parts promise and
+ * fail on the code before that fix.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { resolveConfig } from '../../src/config.js'
@@ -59,7 +59,7 @@ function slowCredentials(collection = 'users', autoRefresh = true) {
   return { pb, life, pending, answer, asked: () => asked }
 }
 
-describe('FOUND BUG 1: a credentials sign-in whose callback is still running when logout() comes signs in anyway', () => {
+describe('a credentials sign-in whose callback is still running when logout() comes is discarded', () => {
   // UnattendedSignIn awaits the `credentials` callback BEFORE SignInRunner.run() takes its sign-in intent
   // (state.beginSignIn()), so SessionLifecycle.logout() → state.supersedeSignIns() has nothing to make stale:
   // when the callback answers, the password sign-in starts as the latest one and its session is stored.
@@ -144,7 +144,7 @@ describe('FOUND BUG 1: a credentials sign-in whose callback is still running whe
   })
 })
 
-describe('FOUND BUG 2: a child adopted after its parent was disposed outlives it', () => {
+describe('a child adopted after its parent was disposed does not outlive it', () => {
   // SessionLifecycle.dispose() sets #children to undefined; a later adopt() (the end of an impersonate() that was
   // in flight during dispose()) makes a new set, and nothing ends the child. AuthClient.impersonate() does not
   // check `disposed` after its request either.
@@ -189,7 +189,7 @@ describe('FOUND BUG 2: a child adopted after its parent was disposed outlives it
   })
 })
 
-describe('FOUND BUG 3: an MFA answer superseded during the MFA-duration look-up still emits mfaRequired', () => {
+describe('an MFA answer superseded during the MFA-duration look-up emits no mfaRequired', () => {
   // SignInRunner.run() checks isLatestSignIn(intent) before #mfaRequired(), which may await an auth-methods
   // request; a logout() or a later sign-in during that request is not checked again, so the superseded attempt
   // emits `mfaRequired` and rejects with mfa_required instead of aborted ("No mfaRequired event for an attempt that
