@@ -375,7 +375,8 @@ describe('what is sent', () => {
   })
 })
 
-describe('redirects, size limit and what messages name', () => {
+// Bodies of 16 MiB take a moment on a busy machine: the limit is generous, never a measure of speed.
+describe('redirects, size limit and what messages name', { timeout: 60_000 }, () => {
   /** A body that counts how often it is read from; nothing is queued until a read asks for it. */
   function countingBody(text: string): { body: ReadableStream<Uint8Array>; pulls: () => number } {
     let pulls = 0
