@@ -11,6 +11,11 @@ import { hasDocumentedCode } from './error-codes.js'
 import { createFakeFetch, json, signInBody, type FakeRequest } from './fake-fetch.js'
 
 const RUNS = { numRuns: 1000 }
+/**
+ * A thousand runs take seconds on a busy 2-core machine: each property gets a limit far above that, so only a
+ * real hang (which the client's own request timeout already turns into a TimeoutError) could reach it.
+ */
+const FUZZ_LIMIT = { timeout: 120_000 }
 const URL_BASE = 'http://pb.test'
 const NULL_BODY_STATUSES = new Set([204, 205, 304])
 
@@ -332,7 +337,7 @@ function serve(endpoint: Endpoint, answer: Answer, isFuzzing: () => boolean) {
   }
 }
 
-describe('arbitrary server answers', () => {
+describe('arbitrary server answers', FUZZ_LIMIT, () => {
   it.each(ENDPOINTS)('$name: a typed result or exactly one documented AuthError', async (endpoint) => {
     await fc.assert(
       fc.asyncProperty(answerArbitrary, async (answer) => {
@@ -354,7 +359,7 @@ describe('arbitrary server answers', () => {
   })
 })
 
-describe('arbitrary tokens in auth responses', () => {
+describe('arbitrary tokens in auth responses', FUZZ_LIMIT, () => {
   const signInWith = async (body: unknown): Promise<{ ok: boolean; value?: unknown; error?: unknown }> => {
     const { fetch } = createFakeFetch(() => json(body))
     const auth = createAuthClient({ url: URL_BASE, fetch })
