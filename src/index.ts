@@ -30,7 +30,12 @@ export {
   UnexpectedResponseError,
   ValidationError,
 } from './errors/protocol.js'
-export type { FieldError, InvalidCredentialsReason } from './errors/protocol.js'
+export type {
+  FieldError,
+  InvalidCredentialsReason,
+  ResponseIssue,
+  UnexpectedResponseErrorOptions,
+} from './errors/protocol.js'
 export {
   NotAuthenticatedError,
   RefreshFailedError,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { parse } from 'dotenv'
 import * as z from 'zod/mini'
 import { ConfigError, type ConfigIssue } from '../index.js'
-import { MAX_TIMER_DELAY_MS } from '../kit.js'
+import { baseUrlProblem, MAX_TIMER_DELAY_MS } from '../kit.js'
 import { LOG_LEVELS, type LogLevel } from './console-logger.js'
 
 /** Every environment variable `loadEnv` reads. */
@@ -83,14 +83,15 @@ const wholeNumber = (min: number, max: number) =>
 
 const envSchema = z.object({
   POCKETBASE_URL: z.string().check(
-    z.refine((value) => {
-      try {
-        const url = new URL(value)
-        return /^https?:$/.test(url.protocol) && url.search === '' && url.hash === ''
-      } catch {
-        return false
-      }
-    }, 'must be an http(s) URL without query or fragment, e.g. http://127.0.0.1:8090'),
+    z.superRefine((value, context) => {
+      const problem = baseUrlProblem(value)
+      if (problem === undefined) return
+      // The message names the rule, never the value (it may hold a password).
+      context.addIssue({
+        code: 'custom',
+        message: problem.startsWith('must be') ? `${problem}, e.g. http://127.0.0.1:8090` : problem,
+      })
+    }),
   ),
   POCKETBASE_AUTH_COLLECTION: optionalText,
   POCKETBASE_SUPERUSER_EMAIL: z.optional(
