@@ -129,6 +129,8 @@ export class SessionLifecycle {
   dispose(): void {
     if (this.#disposed) return
     this.#disposed = true
+    // A sign-in in flight would store a session nobody can use any more: make it stale.
+    this.state.supersedeSignIns()
     this.#loop.stop()
     this.keeper.dispose()
     this.#forEachChild((child) => {
