@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config.js'
 import { AuthEventEmitter } from '../events.js'
 import type { ReceivedAuth } from '../session/build-session.js'
-import { SessionState, type SessionChange } from '../session/session-state.js'
+import { SessionState, type SessionChange, type SessionChangeHook } from '../session/session-state.js'
 import type { TokenStore } from '../session/token-store.js'
 import type { AuthSession } from '../session/types.js'
 import { FleetSession } from './fleet-session.js'
@@ -27,7 +27,7 @@ export interface ChildStart {
  * object turns each change into a log line, a re-armed timer and an event. It also ends a client's impersonated
  * children with it (`logout()`, `dispose()`).
  */
-export class SessionLifecycle {
+export class SessionLifecycle implements SessionChangeHook {
   readonly config: ResolvedConfig
   readonly events: AuthEventEmitter
   readonly state: SessionState
@@ -49,7 +49,7 @@ export class SessionLifecycle {
   constructor(config: ResolvedConfig, store: TokenStore, child?: ChildStart) {
     this.config = config
     this.events = new AuthEventEmitter(config.logger)
-    this.state = new SessionState(store, (change) => this.#onChange(change))
+    this.state = new SessionState(store, this)
     this.sessions = new SessionFactory(config.maxClockSkewSeconds, config.logger)
     this.signIns = new SignInRunner(config, this.state, this.sessions, this.events)
     // Children never share: each impersonates for itself through its parent.
@@ -90,7 +90,13 @@ export class SessionLifecycle {
     return this.#disposed
   }
 
-  #onChange(change: SessionChange): void {
+  /**
+   * The session store's change hook: a log line, the re-armed timer, then the event. Called by `SessionState`
+   * only.
+   *
+   * @param change - what changed
+   */
+  sessionChanged(change: SessionChange): void {
     const { logger } = this.config
     if (change.kind === 'signedOut') {
       const { previous, reason } = change
