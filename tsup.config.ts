@@ -1,14 +1,20 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node/index.ts',
+    // `pocketbase-auth/server`: `server.node` (hash by node:crypto) for the `node` export condition, `server` elsewhere.
+    server: 'src/server/index.ts',
+    'server.node': 'src/server/node.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',
   platform: 'neutral',
-  // Both entries share one chunk, so `pocketbase-auth/node` throws the very classes `pocketbase-auth` exports.
+  // The entries share chunks, so `pocketbase-auth/node` and `/server` throw the very classes `pocketbase-auth` exports.
   splitting: true,
   treeshake: true,
   // The pocketbase SDK's main entry is ESM only; CommonJS output loads its CJS build so Node < 20.19 works.
