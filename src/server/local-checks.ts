@@ -3,8 +3,9 @@
  * collection. Only the server can check the signature (it holds the keys), so passing here proves nothing yet.
  * @module
  */
+import { base64url } from 'jose'
 import { NotAuthenticatedError, TokenExpiredError, type AuthError } from '../index.js'
-import { readAuthTokenClaims, type AuthTokenClaims } from '../kit.js'
+import { isObject, readAuthTokenClaims, type AuthTokenClaims } from '../kit.js'
 import { AccessDeniedError } from './access-denied.js'
 import { SUPERUSERS, SUPERUSERS_ID } from './identity.js'
 
@@ -14,6 +15,9 @@ export const MAX_TOKEN_LENGTH = 4096
 /** A JWT in compact form: three base64url parts. */
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/
 
+/** PocketBase signs every token with HMAC-SHA256; any other header (`alg: none`…) is a forgery. */
+const HEADER_ALG = 'HS256'
+
 /** Record and collection ids travel in a URL path: letters, digits and `_` only. */
 const ID_SHAPE = /^\w{1,255}$/
 
@@ -21,7 +25,8 @@ const ID_SHAPE = /^\w{1,255}$/
 export type CollectionVerdict = 'allowed' | 'refused' | 'unknown'
 
 /**
- * Reads and checks a token's claims: a PocketBase auth token (`type: 'auth'`) with plain ids, not expired.
+ * Reads and checks a token's header and claims: an HS256 PocketBase auth token (`type: 'auth'`) with plain ids,
+ * not expired.
  *
  * @param token - the presented token, at most {@link MAX_TOKEN_LENGTH} characters
  * @param now - the current time, epoch ms
@@ -33,7 +38,7 @@ export function readPresentedClaims(
   now: number,
   leewayMs: number,
 ): AuthTokenClaims | AuthError {
-  const claims = JWT_SHAPE.test(token) ? readAuthTokenClaims(token) : undefined
+  const claims = JWT_SHAPE.test(token) && hasPocketBaseHeader(token) ? readAuthTokenClaims(token) : undefined
   if (claims === undefined || !ID_SHAPE.test(claims.id) || !ID_SHAPE.test(claims.collectionId)) {
     return new NotAuthenticatedError('verify: the token is not a PocketBase auth token', {
       reason: 'token_invalid',
@@ -76,4 +81,16 @@ export function collectionRefused(collection: string): AccessDeniedError {
     `verify: tokens of collection "${collection}" are not accepted here`,
     'collection_not_allowed',
   )
+}
+
+/** Whether the token's header says HS256, the only algorithm PocketBase signs with. */
+function hasPocketBaseHeader(token: string): boolean {
+  try {
+    const header: unknown = JSON.parse(
+      new TextDecoder().decode(base64url.decode(token.slice(0, token.indexOf('.')))),
+    )
+    return isObject(header) && header.alg === HEADER_ALG
+  } catch {
+    return false
+  }
 }

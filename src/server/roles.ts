@@ -102,8 +102,10 @@ export function defineRoles<const R extends string = DefaultRole, const P extend
     const rank = rankOf(subject)
     return rank >= 0 && rank < superuserRank ? (order[rank] ?? null) : null
   }
-  const atLeast = (subject: RoleSubject | null | undefined, role: R): boolean =>
-    subject !== null && subject !== undefined && rankOf(subject) >= rankOfRole(role, 'role')
+  const atLeast = (subject: RoleSubject | null | undefined, role: R): boolean => {
+    const needed = rankOfRole(role, 'role')
+    return subject !== null && subject !== undefined && rankOf(subject) >= needed
+  }
 
   const roles: Roles<R, P> = {
     order: Object.freeze([...order]),
@@ -127,8 +129,8 @@ export function defineRoles<const R extends string = DefaultRole, const P extend
       return rankOf(actor) > rankOf(target)
     },
     canAssign(actor, role) {
-      if (actor === null || actor === undefined) return false
-      return rankOf(actor) > rankOfRole(role, 'role')
+      const assigned = rankOfRole(role, 'role')
+      return actor !== null && actor !== undefined && rankOf(actor) > assigned
     },
   }
   return Object.freeze(roles)

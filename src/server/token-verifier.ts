@@ -22,7 +22,8 @@ import { resolveVerifierOptions, type ResolvedVerifierOptions } from './verifier
 export interface VerifyOptions {
   /**
    * Stops waiting when it aborts (the call rejects with `aborted`). The request to PocketBase goes on for the other
-   * callers that share it, and its answer is still cached. @default undefined
+   * callers that share it, and its answer is still cached. An answer already in memory is returned without
+   * looking at the signal. @default undefined
    */
   readonly signal?: AbortSignal | undefined
 }
