@@ -2,14 +2,15 @@
  * `npm run bench`: builds `dist/`, starts its own PocketBase (dev/), runs the three benchmarks against the built
  * package, prints tables, stops.
  * `--expose-gc` lets the heap-per-client figure collect garbage before each reading.
- * Bounded: a watchdog ends the run after 3 minutes.
+ * Bounded: a watchdog ends the run after 6 minutes.
  */
 import { runAdapterOverhead } from './adapter-overhead.js'
 import { startBenchServer } from './fixture.js'
 import { runManyClients } from './many-clients.js'
 import { runRefreshStorm } from './refresh-storm.js'
+import { runServerBench } from './server-backend.js'
 
-const WATCHDOG_MS = 180_000
+const WATCHDOG_MS = 360_000
 const quick = process.argv.includes('--quick')
 
 const watchdog = setTimeout(() => {
@@ -33,5 +34,10 @@ try {
   await server.pb.stop()
 }
 await runManyClients(10_000, 10, quick ? 4_000 : 12_000)
+await runServerBench(
+  quick
+    ? { users: 200, requestsPerUser: 5, concurrency: 64, burst: 500, hitCalls: 20_000 }
+    : { users: 1_000, requestsPerUser: 20, concurrency: 64, burst: 500, hitCalls: 200_000 },
+)
 console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 clearTimeout(watchdog)

@@ -26,8 +26,39 @@ const INITIAL = [
 const encoder = new TextEncoder()
 /** The message schedule, reused by every call (the function never yields, so calls cannot interleave). */
 const w = new Int32Array(64)
+/** A reused buffer for the padded message of short ASCII inputs (every PocketBase token fits). */
+let scratch = new Uint8Array(1024)
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
 
 const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n))
+
+/** The padded message: the input's UTF-8 bytes, 0x80, zeros, the bit length (64-bit big-endian). */
+function pad(text: string): { bytes: Uint8Array; length: number } {
+  let ascii = true
+  for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80
+  const input = ascii ? undefined : encoder.encode(text)
+  const size = input?.length ?? text.length
+  const length = Math.ceil((size + 9) / 64) * 64
+  let bytes: Uint8Array
+  if (input === undefined && length <= 4096) {
+    if (scratch.length < length) scratch = new Uint8Array(length)
+    bytes = scratch
+    bytes.fill(0, size, length)
+    for (let i = 0; i < size; i++) bytes[i] = text.charCodeAt(i)
+  } else {
+    bytes = new Uint8Array(length)
+    if (input === undefined) for (let i = 0; i < size; i++) bytes[i] = text.charCodeAt(i)
+    else bytes.set(input)
+  }
+  bytes[size] = 0x80
+  const bits = size * 8
+  const high = Math.floor(bits / 0x1_0000_0000)
+  for (let i = 0; i < 4; i++) {
+    bytes[length - 8 + i] = (high >>> (24 - 8 * i)) & 0xff
+    bytes[length - 4 + i] = (bits >>> (24 - 8 * i)) & 0xff
+  }
+  return { bytes, length }
+}
 
 /**
  * The SHA-256 digest of a string's UTF-8 bytes, as lowercase hex (64 characters).
@@ -40,17 +71,7 @@ const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n))
  * ```
  */
 export function sha256Hex(text: string): string {
-  const bytes = encoder.encode(text)
-  // Padding: 0x80, zeros, then the bit length as a 64-bit big-endian number, to a multiple of 64 bytes.
-  const blocks = Math.ceil((bytes.length + 9) / 64)
-  const padded = new Uint8Array(blocks * 64)
-  padded.set(bytes)
-  padded[bytes.length] = 0x80
-  const view = new DataView(padded.buffer)
-  const bitLength = bytes.length * 8
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x1_0000_0000))
-  view.setUint32(padded.length - 4, bitLength >>> 0)
-
+  const { bytes, length } = pad(text)
   let h0: number = INITIAL[0]
   let h1: number = INITIAL[1]
   let h2: number = INITIAL[2]
@@ -59,8 +80,14 @@ export function sha256Hex(text: string): string {
   let h5: number = INITIAL[5]
   let h6: number = INITIAL[6]
   let h7: number = INITIAL[7]
-  for (let offset = 0; offset < padded.length; offset += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getInt32(offset + i * 4)
+  for (let offset = 0; offset < length; offset += 64) {
+    for (let i = 0, j = offset; i < 16; i++, j += 4) {
+      w[i] =
+        ((bytes[j] ?? 0) << 24) |
+        ((bytes[j + 1] ?? 0) << 16) |
+        ((bytes[j + 2] ?? 0) << 8) |
+        (bytes[j + 3] ?? 0)
+    }
     for (let i = 16; i < 64; i++) {
       const w15 = w[i - 15] ?? 0
       const w2 = w[i - 2] ?? 0
@@ -98,7 +125,23 @@ export function sha256Hex(text: string): string {
     h6 = (h6 + g) | 0
     h7 = (h7 + h) | 0
   }
-  let hex = ''
-  for (const word of [h0, h1, h2, h3, h4, h5, h6, h7]) hex += (word >>> 0).toString(16).padStart(8, '0')
-  return hex
+  return (
+    hexWord(h0) +
+    hexWord(h1) +
+    hexWord(h2) +
+    hexWord(h3) +
+    hexWord(h4) +
+    hexWord(h5) +
+    hexWord(h6) +
+    hexWord(h7)
+  )
+}
+
+function hexWord(word: number): string {
+  return (
+    (HEX[(word >>> 24) & 0xff] ?? '') +
+    (HEX[(word >>> 16) & 0xff] ?? '') +
+    (HEX[(word >>> 8) & 0xff] ?? '') +
+    (HEX[word & 0xff] ?? '')
+  )
 }

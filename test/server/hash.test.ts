@@ -26,12 +26,16 @@ describe.each([
       expect(hash('x'.repeat(length))).toBe(reference('x'.repeat(length)))
   })
 
-  it('equals node:crypto on arbitrary Unicode (UTF-8 bytes)', () => {
+  it('equals node:crypto on arbitrary strings: any code point, lone surrogates included (UTF-8 bytes)', () => {
+    const codePoints = fc.array(fc.integer({ min: 0, max: 0x10ffff }), { maxLength: 300 })
+    const codeUnits = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 300 })
+    const text = fc.oneof(
+      codePoints.map((points) => String.fromCodePoint(...points)),
+      codeUnits.map((units) => String.fromCharCode(...units)),
+    )
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => hash(text) === reference(text)),
-      {
-        numRuns: 300,
-      },
+      fc.property(text, (value) => hash(value) === reference(value)),
+      { numRuns: 500 },
     )
   })
 })

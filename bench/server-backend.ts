@@ -1,0 +1,228 @@
+/**
+ * `pocketbase-auth/server` benchmark. A real PocketBase (its own, with 1,000 users), a counting proxy in front of it,
+ * and an Express backend in a child process (`server-backend-app.ts`). The load generator (this process) sends
+ * 1,000 distinct users x 20 requests, interleaved user by user, 64 at a time, once through the verifier and once
+ * through the naive approach (one auth-refresh per request with the official SDK), and reports requests per second,
+ * p50/p99 latency and the upstream requests the proxy counted. Then: 500 concurrent requests carrying one new token,
+ * and the verifier alone, in this process, on a cache hit (both hashes).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { createUser, startCountingProxy, startPocketBase, type PocketBaseHandle } from '../dev/index.js'
+import type * as ServerEntry from '../src/server/node.js'
+import { prepareAuthCollection, signIn } from '../test/server/helpers/pocketbase-setup.js'
+import { median, percentile, printTable } from './stats.js'
+
+const dist = (file: string): string => new URL(`../dist/${file}`, import.meta.url).href
+const nodeEntry = (await import(dist('server.node.js'))) as typeof ServerEntry
+const neutralEntry = (await import(dist('server.js'))) as typeof ServerEntry
+
+/** Sizes of the run. */
+export interface ServerBenchOptions {
+  users: number
+  requestsPerUser: number
+  concurrency: number
+  burst: number
+  hitCalls: number
+}
+
+interface LoadResult {
+  requests: number
+  seconds: number
+  latencies: number[]
+  upstream: number
+  failures: number
+}
+
+const REFRESH = 'POST /api/collections/users/auth-refresh'
+const REFRESH_BY_ID = 'POST /api/collections/_pb_users_auth_/auth-refresh'
+
+export async function runServerBench(options: ServerBenchOptions): Promise<void> {
+  const pb = await startPocketBase()
+  const proxy = await startCountingProxy(pb.url)
+  let child: ChildProcess | undefined
+  try {
+    await prepareAuthCollection(pb, 'users') // bcrypt cost 4: the set-up signs in 1,000 users
+    const tokens = await signInUsers(pb, options.users)
+    const started = await startApp(proxy.url)
+    child = started.child
+    const backend = `http://127.0.0.1:${started.port}`
+    const upstream = (): number => proxy.count(REFRESH) + proxy.count(REFRESH_BY_ID)
+
+    await load(`${backend}/verifier/me`, tokens.slice(0, 50), 2, options.concurrency) // warm-up (JIT, sockets)
+    await load(`${backend}/naive/me`, tokens.slice(0, 50), 2, options.concurrency)
+    const results: Record<'verifier' | 'naive', LoadResult> = {} as never
+    for (const variant of ['verifier', 'naive'] as const) {
+      proxy.reset()
+      const run = await load(
+        `${backend}/${variant}/me`,
+        tokens.slice(50),
+        options.requestsPerUser,
+        options.concurrency,
+      )
+      results[variant] = { ...run, upstream: upstream() }
+    }
+
+    const burstToken = (await signInUsers(pb, 1))[0]!
+    proxy.reset()
+    const burst = await Promise.all(
+      Array.from({ length: options.burst }, () =>
+        fetch(`${backend}/verifier/me`, { headers: { authorization: `Bearer ${burstToken}` } }).then(
+          (r) => r.status,
+        ),
+      ),
+    )
+    const burstUpstream = upstream()
+
+    const hits = {
+      'node:crypto (node condition)': await cacheHitLatencies(
+        nodeEntry,
+        pb.url,
+        tokens[0]!,
+        options.hitCalls,
+      ),
+      'plain JS SHA-256 (default)': await cacheHitLatencies(
+        neutralEntry,
+        pb.url,
+        tokens[0]!,
+        options.hitCalls,
+      ),
+    }
+    report(
+      options,
+      results,
+      { ok: burst.filter((status) => status === 200).length, upstream: burstUpstream },
+      hits,
+    )
+  } finally {
+    child?.kill('SIGTERM')
+    await proxy.stop()
+    await pb.stop()
+  }
+}
+
+/** Creates `count` users (+50 for warm-up) and signs each in once; returns their tokens. */
+async function signInUsers(pb: PocketBaseHandle, count: number): Promise<string[]> {
+  const tokens: string[] = []
+  const queue = Array.from({ length: count === 1 ? 1 : count + 50 }, (_, index) => index)
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const user = await createUser(pb, 'users', { verified: true })
+        tokens.push(await signIn(pb.url, 'users', user.email, user.password))
+      }
+    }),
+  )
+  return tokens
+}
+
+async function startApp(pbUrl: string): Promise<{ child: ChildProcess; port: number }> {
+  const app = fileURLToPath(new URL('./server-backend-app.ts', import.meta.url))
+  const child = spawn(process.execPath, ['--import', 'tsx', app], {
+    env: { ...process.env, PB_URL: pbUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const lines = createInterface({ input: child.stdout! })
+  for await (const line of lines) {
+    const { port } = JSON.parse(line) as { port: number }
+    return { child, port }
+  }
+  throw new Error('the benchmark backend exited before it listened')
+}
+
+/** Sends `perUser` requests for every token, interleaved (round by round), `concurrency` at a time. */
+async function load(
+  url: string,
+  tokens: readonly string[],
+  perUser: number,
+  concurrency: number,
+): Promise<LoadResult> {
+  const plan: string[] = []
+  for (let round = 0; round < perUser; round++) plan.push(...tokens)
+  const latencies: number[] = []
+  let failures = 0
+  let cursor = 0
+  const start = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (cursor < plan.length) {
+        const token = plan[cursor++]!
+        const sent = performance.now()
+        const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
+        await response.arrayBuffer()
+        latencies.push(performance.now() - sent)
+        if (response.status !== 200) failures++
+      }
+    }),
+  )
+  return {
+    requests: plan.length,
+    seconds: (performance.now() - start) / 1000,
+    latencies,
+    upstream: 0,
+    failures,
+  }
+}
+
+/** Per-call latency (µs) of `verify()` on a cached token, in this process. */
+async function cacheHitLatencies(
+  entry: typeof ServerEntry,
+  url: string,
+  token: string,
+  calls: number,
+): Promise<number[]> {
+  const verifier = entry.createTokenVerifier({ url })
+  await verifier.verify(token)
+  for (let i = 0; i < 20_000; i++) await verifier.verify(token) // warm-up
+  const micros: number[] = []
+  for (let i = 0; i < calls; i++) {
+    const start = performance.now()
+    await verifier.verify(token)
+    micros.push((performance.now() - start) * 1000)
+  }
+  if (verifier.stats().confirmations !== 1)
+    throw new Error('the cache-hit benchmark asked PocketBase more than once')
+  return micros
+}
+
+function report(
+  options: ServerBenchOptions,
+  results: Record<'verifier' | 'naive', LoadResult>,
+  burst: { ok: number; upstream: number },
+  hits: Record<string, number[]>,
+): void {
+  const row = (name: string, r: LoadResult): Record<string, string | number> => ({
+    variant: name,
+    requests: r.requests,
+    failures: r.failures,
+    'requests/s': Math.round(r.requests / r.seconds),
+    'p50 ms': median(r.latencies).toFixed(2),
+    'p99 ms': percentile(r.latencies, 99).toFixed(2),
+    'upstream auth-refresh': r.upstream,
+  })
+  printTable(
+    `pocketbase-auth/server through Express: ${options.users} users x ${options.requestsPerUser} requests, ${options.concurrency} concurrent`,
+    [row('verifier (cache 30 s)', results.verifier), row('naive (auth-refresh per request)', results.naive)],
+  )
+  const rps = (r: LoadResult): number => r.requests / r.seconds
+  console.log(
+    `ratios: requests/s ${(rps(results.verifier) / rps(results.naive)).toFixed(1)}x (goal >= 3x); upstream ${(
+      results.naive.upstream / Math.max(1, results.verifier.upstream)
+    ).toFixed(
+      1,
+    )}x fewer (goal 20x: one per token per TTL); p50 ${(median(results.naive.latencies) / median(results.verifier.latencies)).toFixed(1)}x lower`,
+  )
+  console.log(
+    `${options.burst} concurrent requests with one new token: ${burst.ok} answered 200, ${burst.upstream} upstream auth-refresh (goal 1)`,
+  )
+  printTable(
+    `verify() on a cache hit, in process (${options.hitCalls.toLocaleString('en')} calls), µs`,
+    Object.entries(hits).map(([hash, micros]) => ({
+      hash,
+      p50: median(micros).toFixed(2),
+      p99: percentile(micros, 99).toFixed(2),
+      'p99.9': percentile(micros, 99.9).toFixed(2),
+    })),
+  )
+}
