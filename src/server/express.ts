@@ -1,5 +1,6 @@
 /**
- * The Express adapter (Express 4 and 5). Typed structurally: this module imports nothing from `express`.
+ * The Express adapter (tested with Express 5; Express 4 works alike: the middleware never rejects). Typed
+ * structurally: this module imports nothing from `express`.
  * @module
  */
 import { isAuthError } from '../index.js'

@@ -1,5 +1,6 @@
 /**
- * The Fastify adapter (Fastify 4 and 5). Typed structurally: this module imports nothing from `fastify`.
+ * The Fastify adapter (tested with Fastify 5; the hook API is the same in Fastify 4). Typed structurally: this
+ * module imports nothing from `fastify`.
  * @module
  */
 import { isAuthError } from '../index.js'
