@@ -5,7 +5,13 @@
 import { NotAuthenticatedError } from '../index.js'
 import { readPresentedToken, type HeaderReader } from './credentials.js'
 import type { VerifiedIdentity } from './identity.js'
-import { checkAccess, compilePolicy, type AccessPolicy, type AuthenticateOptions } from './policy.js'
+import {
+  checkAccess,
+  checkVerifier,
+  compilePolicy,
+  type AccessPolicy,
+  type AuthenticateOptions,
+} from './policy.js'
 import type { TokenVerifier } from './token-verifier.js'
 
 /**
@@ -71,6 +77,7 @@ export function authenticate<R extends string = string, P extends string = strin
 ): Promise<VerifiedIdentity | null> {
   let policy: AccessPolicy
   try {
+    checkVerifier(verifier)
     policy = compilePolicy(options)
   } catch (error) {
     return Promise.reject(error)

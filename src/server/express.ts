@@ -6,7 +6,7 @@
 import { isAuthError } from '../index.js'
 import { authenticateWith } from './authenticate.js'
 import type { VerifiedIdentity } from './identity.js'
-import { compilePolicy, type AuthenticateOptions } from './policy.js'
+import { checkVerifier, compilePolicy, type AuthenticateOptions } from './policy.js'
 import { describeProblem } from './problem.js'
 import type { TokenVerifier } from './token-verifier.js'
 
@@ -51,7 +51,7 @@ export type ExpressAuthMiddleware = (
  * @param verifier - from `createTokenVerifier()`
  * @param options - what the route requires; see {@link AuthenticateOptions}
  * @returns the middleware
- * @throws {ConfigError} `config_invalid` at once for bad options (an unknown role, role options without `roles`…).
+ * @throws {ConfigError} `config_invalid` at once for bad options or something other than a verifier (an unknown role, role options without `roles`…).
  * @example
  * ```ts
  * import express from 'express'
@@ -66,6 +66,7 @@ export function expressAuth<R extends string = string, P extends string = string
   verifier: TokenVerifier,
   options?: AuthenticateOptions<R, P>,
 ): ExpressAuthMiddleware {
+  checkVerifier(verifier)
   const policy = compilePolicy(options)
   return async (req, res, next) => {
     let identity: VerifiedIdentity | null

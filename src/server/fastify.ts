@@ -7,7 +7,7 @@ import { isAuthError } from '../index.js'
 import { authenticateWith } from './authenticate.js'
 import { headerValue } from './express.js'
 import type { VerifiedIdentity } from './identity.js'
-import { compilePolicy, type AuthenticateOptions } from './policy.js'
+import { checkVerifier, compilePolicy, type AuthenticateOptions } from './policy.js'
 import { describeProblem } from './problem.js'
 import type { TokenVerifier } from './token-verifier.js'
 
@@ -48,7 +48,7 @@ export type FastifyAuthHook = (request: FastifyRequestLike, reply: FastifyReplyL
  * @param verifier - from `createTokenVerifier()`
  * @param options - what the route requires; see {@link AuthenticateOptions}
  * @returns the hook
- * @throws {ConfigError} `config_invalid` at once for bad options.
+ * @throws {ConfigError} `config_invalid` at once for bad options or something other than a verifier.
  * @example
  * ```ts
  * import Fastify from 'fastify'
@@ -63,6 +63,7 @@ export function fastifyAuth<R extends string = string, P extends string = string
   verifier: TokenVerifier,
   options?: AuthenticateOptions<R, P>,
 ): FastifyAuthHook {
+  checkVerifier(verifier)
   const policy = compilePolicy(options)
   return async (request, reply) => {
     let identity: VerifiedIdentity | null

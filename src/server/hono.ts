@@ -5,7 +5,7 @@
 import { isAuthError } from '../index.js'
 import { authenticateWith } from './authenticate.js'
 import type { VerifiedIdentity } from './identity.js'
-import { compilePolicy, type AuthenticateOptions } from './policy.js'
+import { checkVerifier, compilePolicy, type AuthenticateOptions } from './policy.js'
 import { problemResponse } from './problem.js'
 import type { TokenVerifier } from './token-verifier.js'
 
@@ -42,7 +42,7 @@ export type HonoAuthMiddleware = (
  * @param verifier - from `createTokenVerifier()`
  * @param options - what the route requires; see {@link AuthenticateOptions}
  * @returns the middleware
- * @throws {ConfigError} `config_invalid` at once for bad options.
+ * @throws {ConfigError} `config_invalid` at once for bad options or something other than a verifier.
  * @example
  * ```ts
  * import { Hono } from 'hono'
@@ -56,6 +56,7 @@ export function honoAuth<R extends string = string, P extends string = string>(
   verifier: TokenVerifier,
   options?: AuthenticateOptions<R, P>,
 ): HonoAuthMiddleware {
+  checkVerifier(verifier)
   const policy = compilePolicy(options)
   return async (c, next) => {
     let identity: VerifiedIdentity | null

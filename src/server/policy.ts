@@ -61,12 +61,13 @@ const compiled = new WeakMap<object, AccessPolicy>()
 /**
  * Checks a route's options once (the result is remembered per options object).
  *
- * @param options - the route's options, not yet checked
+ * @param options - the route's options, not yet checked; `undefined` for none
  * @returns the policy
  * @throws {ConfigError} `config_invalid`, naming every bad option: an unknown role or permission, role options
  * without `roles`, an empty `collections` or `anyRole`, an unknown option.
  */
-export function compilePolicy(options: unknown = {}): AccessPolicy {
+export function compilePolicy(options: unknown): AccessPolicy {
+  if (options === undefined) return NO_REQUIREMENTS
   if (isObject(options)) {
     const known = compiled.get(options)
     if (known !== undefined) return known
@@ -74,6 +75,32 @@ export function compilePolicy(options: unknown = {}): AccessPolicy {
   const policy = checkPolicy(options)
   if (isObject(options)) compiled.set(options, policy)
   return policy
+}
+
+/** The policy of a route without options: any token the verifier accepts. */
+const NO_REQUIREMENTS: AccessPolicy = Object.freeze({
+  collections: undefined,
+  roles: undefined,
+  minRole: undefined,
+  anyRole: undefined,
+  permission: undefined,
+  requireVerified: false,
+  optional: false,
+})
+
+/**
+ * Checks that an adapter was given a verifier.
+ *
+ * @param verifier - what the caller passed as the verifier
+ * @throws {ConfigError} `config_invalid` when it has no `verify` function.
+ */
+export function checkVerifier(verifier: unknown): void {
+  if (!isObject(verifier) || typeof verifier.verify !== 'function') {
+    throw new ConfigError(
+      [{ path: 'verifier', message: 'must come from createTokenVerifier()' }],
+      'Invalid verifier',
+    )
+  }
 }
 
 function checkPolicy(options: unknown): AccessPolicy {

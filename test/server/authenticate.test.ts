@@ -4,6 +4,9 @@ import {
   authenticate,
   createTokenVerifier,
   defineRoles,
+  expressAuth,
+  fastifyAuth,
+  honoAuth,
   type AuthenticateOptions,
 } from '../../src/server/node.js'
 import { compilePolicy } from '../../src/server/policy.js'
@@ -124,5 +127,16 @@ describe('authenticate (Web Request)', () => {
     expect(() => compilePolicy({ roles: { order: 'x' } })).toThrow(/roles: must come from defineRoles/)
     const options = { roles, minRole: 'admin' as const }
     expect(compilePolicy(options)).toBe(compilePolicy(options))
+  })
+
+  it('something other than a verifier is a ConfigError, from authenticate() and at once from every adapter', async () => {
+    await expect(authenticate(request(tokens.user), {} as never)).rejects.toMatchObject({
+      code: 'config_invalid',
+      issues: [{ path: 'verifier' }],
+    })
+    for (const adapter of [expressAuth, honoAuth, fastifyAuth]) {
+      expect(() => adapter(undefined as never)).toThrow(ConfigError)
+      expect(() => adapter(verifier, { roles, minRole: 'boss' as never })).toThrow(ConfigError)
+    }
   })
 })
