@@ -2,7 +2,8 @@
  * The Express backend of the `pocketbase-auth/server` benchmark, run in its own process (so the load generator
  * does not share its event loop). Two routes answer the caller's record id:
  * - `/verifier/me`: `expressAuth(createTokenVerifier(...))` from the built `dist/` (node:crypto hash, 30 s cache);
- * - `/naive/me`: what users write with the official `pocketbase` SDK: one auth-refresh per request.
+ * - `/naive/me`: what users write with the official `pocketbase` SDK: one auth-refresh per request;
+ * - `/none/me`: no authentication at all, the baseline of what Express and the load generator cost.
  * Prints `{"port":N}` on stdout once listening. `PB_URL` is where PocketBase (or the counting proxy) listens.
  */
 import type { Server } from 'node:http'
@@ -42,8 +43,16 @@ app.get('/verifier/me', expressAuth(verifier), (req, res) => {
 app.get('/naive/me', naiveAuth, (_req, res) => {
   res.json({ id: (res.locals['user'] as { id?: string } | null)?.id })
 })
+app.get('/none/me', (_req, res) => {
+  res.json({ id: null }) // the baseline: the same route without any authentication
+})
 app.get('/verifier/stats', (_req, res) => {
   res.json(verifier.stats())
+})
+/** CPU time this process has used, in µs: the load generator reads it before and after each run. */
+app.get('/cpu', (_req, res) => {
+  const { user, system } = process.cpuUsage()
+  res.json({ micros: user + system })
 })
 
 const server: Server = app.listen(0, '127.0.0.1', () => {

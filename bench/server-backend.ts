@@ -3,10 +3,12 @@
  * and an Express backend in a child process (`server-backend-app.ts`). The load generator (this process) sends
  * 1,000 distinct users x 20 requests, interleaved user by user, 64 at a time, once through the verifier and once
  * through the naive approach (one auth-refresh per request with the official SDK), and reports requests per second,
- * p50/p99 latency and the upstream requests the proxy counted. Then: 500 concurrent requests carrying one new token,
+ * p50/p99 latency, the upstream requests the proxy counted, and the CPU time per request spent by the backend and
+ * by PocketBase (on a shared machine requests/s follows the CPU share the run gets; CPU per request does not). Then: 500 concurrent requests carrying one new token,
  * and the verifier alone, in this process, on a cache hit (both hashes).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { createUser, startCountingProxy, startPocketBase, type PocketBaseHandle } from '../dev/index.js'
@@ -33,6 +35,9 @@ interface LoadResult {
   latencies: number[]
   upstream: number
   failures: number
+  /** CPU µs per request spent by the backend process and by PocketBase (what the machine must provide). */
+  backendCpu?: number
+  pocketBaseCpu?: number
 }
 
 const REFRESH = 'POST /api/collections/users/auth-refresh'
@@ -52,16 +57,25 @@ export async function runServerBench(options: ServerBenchOptions): Promise<void>
 
     await load(`${backend}/verifier/me`, tokens.slice(0, 50), 2, options.concurrency) // warm-up (JIT, sockets)
     await load(`${backend}/naive/me`, tokens.slice(0, 50), 2, options.concurrency)
-    const results: Record<'verifier' | 'naive', LoadResult> = {} as never
-    for (const variant of ['verifier', 'naive'] as const) {
+    const results: Record<'verifier' | 'naive' | 'none', LoadResult> = {} as never
+    for (const variant of ['verifier', 'naive', 'none'] as const) {
       proxy.reset()
+      const before = { backend: await backendCpu(backend), pb: pocketBaseCpu(pb) }
       const run = await load(
         `${backend}/${variant}/me`,
         tokens.slice(50),
         options.requestsPerUser,
         options.concurrency,
       )
-      results[variant] = { ...run, upstream: upstream() }
+      const after = { backend: await backendCpu(backend), pb: pocketBaseCpu(pb) }
+      results[variant] = {
+        ...run,
+        upstream: upstream(),
+        backendCpu: (after.backend - before.backend) / run.requests,
+        ...(after.pb === undefined || before.pb === undefined
+          ? {}
+          : { pocketBaseCpu: (after.pb - before.pb) / run.requests }),
+      }
     }
 
     const burstToken = (await signInUsers(pb, 1))[0]!
@@ -131,6 +145,23 @@ async function startApp(pbUrl: string): Promise<{ child: ChildProcess; port: num
   throw new Error('the benchmark backend exited before it listened')
 }
 
+async function backendCpu(backend: string): Promise<number> {
+  const response = await fetch(`${backend}/cpu`)
+  return ((await response.json()) as { micros: number }).micros
+}
+
+/** PocketBase's CPU time in µs, from /proc (Linux); `undefined` elsewhere. */
+function pocketBaseCpu(pb: PocketBaseHandle): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pb.pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(fields[11]) + Number(fields[12]) // utime + stime, in clock ticks (100 per second)
+    return Number.isFinite(ticks) ? ticks * 10_000 : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Sends `perUser` requests for every token, interleaved (round by round), `concurrency` at a time. */
 async function load(
   url: string,
@@ -188,7 +219,7 @@ async function cacheHitLatencies(
 
 function report(
   options: ServerBenchOptions,
-  results: Record<'verifier' | 'naive', LoadResult>,
+  results: Record<'verifier' | 'naive' | 'none', LoadResult>,
   burst: { ok: number; upstream: number },
   hits: Record<string, number[]>,
 ): void {
@@ -201,10 +232,16 @@ function report(
     'p99 ms': percentile(r.latencies, 99).toFixed(2),
     seconds: r.seconds.toFixed(1),
     'upstream auth-refresh': r.upstream,
+    'backend CPU µs/req': r.backendCpu?.toFixed(0) ?? '-',
+    'PocketBase CPU µs/req': r.pocketBaseCpu?.toFixed(0) ?? '-',
   })
   printTable(
     `pocketbase-auth/server through Express: ${options.users} users x ${options.requestsPerUser} requests, ${options.concurrency} concurrent`,
-    [row('verifier (cache 30 s)', results.verifier), row('naive (auth-refresh per request)', results.naive)],
+    [
+      row('verifier (cache 30 s)', results.verifier),
+      row('naive (auth-refresh per request)', results.naive),
+      row('no authentication (baseline)', results.none),
+    ],
   )
   const rps = (r: LoadResult): number => r.requests / r.seconds
   console.log(
@@ -213,6 +250,17 @@ function report(
     ).toFixed(
       1,
     )}x fewer (goal 20x: one per token per TTL); p50 ${(median(results.naive.latencies) / median(results.verifier.latencies)).toFixed(1)}x lower`,
+  )
+  const cpu = (r: LoadResult): number => (r.backendCpu ?? 0) + (r.pocketBaseCpu ?? 0)
+  console.log(
+    `CPU per request added to the unauthenticated route: verifier ${(cpu(results.verifier) - cpu(results.none)).toFixed(0)} µs, naive ${(
+      cpu(results.naive) - cpu(results.none)
+    ).toFixed(0)} µs`,
+  )
+  console.log(
+    `CPU per request, backend + PocketBase: verifier ${cpu(results.verifier).toFixed(0)} µs, naive ${cpu(results.naive).toFixed(0)} µs (${(
+      cpu(results.naive) / cpu(results.verifier)
+    ).toFixed(1)}x): what requests/s comes to when the machine is not shared`,
   )
   // The verifier's cache holds a token for 30 s: a run longer than that confirms each token once per 30 s window.
   const windows = Math.ceil(results.verifier.seconds / 30)
