@@ -59,3 +59,5 @@ const server: Server = app.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`)
 })
 process.once('SIGTERM', () => server.close(() => process.exit(0)))
+// The parent holds our stdin open: when it ends (the parent exited, even through its watchdog), so do we.
+process.stdin.once('end', () => process.exit(0)).resume()

@@ -135,7 +135,7 @@ async function startApp(pbUrl: string): Promise<{ child: ChildProcess; port: num
   const app = fileURLToPath(new URL('./server-backend-app.ts', import.meta.url))
   const child = spawn(process.execPath, ['--import', 'tsx', app], {
     env: { ...process.env, PB_URL: pbUrl },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'], // the child exits when its stdin closes, i.e. when this process ends
   })
   const lines = createInterface({ input: child.stdout! })
   for await (const line of lines) {
