@@ -1,15 +1,21 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts', testing: 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node/index.ts',
+    testing: 'src/testing/index.ts',
+    // `pocketbase-auth/server`: `server.node` (hash by node:crypto) for the `node` export condition, `server` elsewhere.
+    server: 'src/server/index.ts',
+    'server.node': 'src/server/node.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',
   platform: 'neutral',
-  // The entries share one chunk, so `pocketbase-auth/node` and `/testing` throw the very classes `pocketbase-auth`
-  // exports.
+  // The entries share chunks, so every other entry throws the very classes `pocketbase-auth` exports.
   splitting: true,
   treeshake: true,
   // The pocketbase SDK's main entry is ESM only; CommonJS output loads its CJS build so Node < 20.19 works.

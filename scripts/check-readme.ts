@@ -16,6 +16,7 @@ const ENTRIES = {
   'pocketbase-auth': 'src/index.ts',
   'pocketbase-auth/node': 'src/node/index.ts',
   'pocketbase-auth/testing': 'src/testing/index.ts',
+  'pocketbase-auth/server': 'src/server/node.ts',
 }
 
 /** Sample variables README snippets use without declaring them. */

@@ -42,6 +42,7 @@ export {
   TokenExpiredError,
   TokenNotRefreshableError,
 } from './errors/session-errors.js'
+export type { NotAuthenticatedErrorOptions, NotAuthenticatedReason } from './errors/session-errors.js'
 export { AbortedError, NetworkError, TimeoutError } from './errors/transport.js'
 export type {
   AuthEventListener,
