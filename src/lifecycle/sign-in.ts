@@ -28,7 +28,12 @@ export class SignInRunner {
    * @param sessions - turns the sign-in's response into a session
    * @param events - where `mfaRequired` is emitted
    */
-  constructor(config: ResolvedConfig, state: SessionState, sessions: SessionFactory, events: AuthEventEmitter) {
+  constructor(
+    config: ResolvedConfig,
+    state: SessionState,
+    sessions: SessionFactory,
+    events: AuthEventEmitter,
+  ) {
     this.#config = config
     this.#state = state
     this.#sessions = sessions
