@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: builds `dist/`, starts its own PocketBase (dev/), runs the three benchmarks against the built
+ * `npm run bench`: builds `dist/`, starts its own PocketBase (dev/), runs the four benchmarks against the built
  * package, prints tables, stops.
  * `--expose-gc` lets the heap-per-client figure collect garbage before each reading.
  * Bounded: a watchdog ends the run after 3 minutes.
@@ -7,6 +7,7 @@
 import { runAdapterOverhead } from './adapter-overhead.js'
 import { startBenchServer } from './fixture.js'
 import { runManyClients } from './many-clients.js'
+import { runRealtime } from './realtime.js'
 import { runRefreshStorm } from './refresh-storm.js'
 
 const WATCHDOG_MS = 180_000
@@ -29,6 +30,12 @@ try {
     quick ? { warmupRounds: 50, rounds: 200 } : { warmupRounds: 300, rounds: 2000 },
   )
   await runRefreshStorm(server, [10, 100, 1000], (n) => (quick ? 2 : n >= 1000 ? 5 : 10))
+  await runRealtime(
+    server,
+    quick
+      ? { warmupRounds: 20, rounds: 100, subscriptions: 1000 }
+      : { warmupRounds: 100, rounds: 1000, subscriptions: 1000 },
+  )
 } finally {
   await server.pb.stop()
 }

@@ -41,9 +41,11 @@ export async function subscribeToTopic<T>(
   const aborted = (): AbortedError => new AbortedError(`${method}: aborted by the caller`)
   if (signal?.aborted === true) throw aborted()
 
-  const deliver: RecordHandler = deliveryTo(handler, subscription.check, () =>
-    connection.delivers(key, deliver),
-  )
+  const check = subscription.check
+  const deliver: RecordHandler =
+    check === undefined
+      ? (event) => handler(event as RecordEvent<T>)
+      : checkedDelivery(handler, check, () => connection.delivers(key, deliver))
   let ended = false
   const end = (why: AbortedError): Promise<void> => {
     if (ended) return Promise.resolve()
@@ -64,16 +66,15 @@ export async function subscribeToTopic<T>(
 }
 
 /**
- * The handler the connection calls. Without a schema it calls the user's handler at once. With one, each record
- * is checked first and events are delivered in order through a chain (a schema may be async); a record the
- * schema refuses becomes an `error` event (`unexpected_response`) and the handler is not called.
+ * The handler the connection calls for a collection with a schema: each record is checked first and events are
+ * delivered in order through a chain (a schema may be async); a record the schema refuses becomes an `error`
+ * event (`unexpected_response`) and the handler is not called.
  */
-function deliveryTo<T>(
+function checkedDelivery<T>(
   handler: (event: RecordEvent<T>) => void,
-  check: ((record: unknown) => Promise<T>) | undefined,
+  check: (record: unknown) => Promise<T>,
   isLive: () => boolean,
 ): RecordHandler {
-  if (check === undefined) return (event) => handler(event as RecordEvent<T>)
   let chain: Promise<unknown> = Promise.resolve()
   return (event) => {
     const step = chain.then(async () => {
