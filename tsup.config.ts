@@ -1,19 +1,21 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node/index.ts', testing: 'src/testing/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',
   platform: 'neutral',
-  // Both entries share one chunk, so `pocketbase-auth/node` throws the very classes `pocketbase-auth` exports.
+  // The entries share one chunk, so `pocketbase-auth/node` and `/testing` throw the very classes `pocketbase-auth`
+  // exports.
   splitting: true,
   treeshake: true,
   // The pocketbase SDK's main entry is ESM only; CommonJS output loads its CJS build so Node < 20.19 works.
   esbuildOptions(options, context) {
     if (context.format === 'cjs') options.alias = { pocketbase: 'pocketbase/cjs' }
   },
-  external: ['pocketbase', 'jose', 'zod', 'dotenv', /^node:/],
+  // The testing kit's optional peers are imported lazily, never bundled.
+  external: ['pocketbase', 'jose', 'zod', 'dotenv', 'smtp-server', 'mailparser', /^node:/],
 })

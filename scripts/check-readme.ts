@@ -12,7 +12,11 @@ import ts from 'typescript'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const outDir = path.join(root, 'node_modules', '.cache', 'check-readme')
-const ENTRIES = { 'pocketbase-auth': 'src/index.ts', 'pocketbase-auth/node': 'src/node/index.ts' }
+const ENTRIES = {
+  'pocketbase-auth': 'src/index.ts',
+  'pocketbase-auth/node': 'src/node/index.ts',
+  'pocketbase-auth/testing': 'src/testing/index.ts',
+}
 
 /** Sample variables README snippets use without declaring them. */
 const SAMPLES = `

@@ -328,6 +328,8 @@ export class AuthClient {
         origin,
       )
     const received = await request('caller', signal)
+    // dispose() may have come while the request ran: hand out no child that would outlive this client.
+    this.#assertOpen('impersonate')
     const child = new AuthClient(childOptions(this.#config, collection), {
       session: life.sessions.build(received),
       renew: renew === true ? () => request('background').catch(parentRejected) : undefined,

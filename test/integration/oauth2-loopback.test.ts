@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { configureOidc, followAuthorize, startOidcProvider, startPocketBase } from '../../dev/index.js'
-import type { OidcProvider, OidcUser, PocketBaseHandle } from '../../dev/index.js'
+import {
+  configureOidc,
+  followAuthorize,
+  startOidcProvider,
+  type OidcProvider,
+  type OidcUser,
+} from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import {
   AbortedError,
   ConfigError,

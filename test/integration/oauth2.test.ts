@@ -5,9 +5,10 @@ import {
   createUser,
   followAuthorize,
   startOidcProvider,
-  startPocketBase,
+  type OidcProvider,
+  type OidcUser,
 } from '../../dev/index.js'
-import type { OidcProvider, OidcUser, PocketBaseHandle } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import {
   ConfigError,
   OAuth2FailedError,
