@@ -6,7 +6,8 @@
  */
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBaseCollection, createUser, startPocketBase, type PocketBaseHandle } from '../../dev/index.js'
+import { createBaseCollection, createUser } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { createDbInterface, type DbInterface } from '../../src/index.js'
 import { useClients } from '../helpers/clients.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

@@ -4,14 +4,8 @@
  * own file so that it runs beside the others.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createBaseCollection,
-  createUser,
-  startCountingProxy,
-  startPocketBase,
-  type CountingProxy,
-  type PocketBaseHandle,
-} from '../../dev/index.js'
+import { createBaseCollection, createUser, startCountingProxy, type CountingProxy } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { createDbInterface } from '../../src/index.js'
 import { useClients } from '../helpers/clients.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

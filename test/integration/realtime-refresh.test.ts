@@ -11,10 +11,9 @@ import {
   createUser,
   setAuthTokenDuration,
   startCountingProxy,
-  startPocketBase,
   type CountingProxy,
-  type PocketBaseHandle,
 } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { createDbInterface } from '../../src/index.js'
 import { useClients } from '../helpers/clients.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

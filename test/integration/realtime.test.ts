@@ -1,12 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createBaseCollection,
-  createUser,
-  startCountingProxy,
-  startPocketBase,
-  type CountingProxy,
-  type PocketBaseHandle,
-} from '../../dev/index.js'
+import { createBaseCollection, createUser, startCountingProxy, type CountingProxy } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { createDbInterface, type AuthClient, type DbInterface } from '../../src/index.js'
 import { useClients } from '../helpers/clients.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
