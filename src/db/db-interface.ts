@@ -20,7 +20,7 @@ import { subscribeToTopic, type Unsubscribe } from '../realtime/subscribe.js'
 import type { RecordEvent } from '../realtime/subscriptions.js'
 import type { SubscribeOptions } from '../realtime/topics.js'
 import { AuthedPocketBase } from './authed-pocketbase.js'
-import { createFileTokens, createRealtimeConnection } from './db-realtime.js'
+import { createRealtimeConnection, fileTokensOf } from './db-realtime.js'
 import type { FileTokens } from './file-tokens.js'
 import { DbFiles } from './files.js'
 import { fromPocketBaseError, isClientResponseError } from './pocketbase-errors.js'
@@ -273,7 +273,6 @@ export class DbInterface {
   readonly #life: SessionLifecycle
   #connection: RealtimeConnection | undefined
   #realtime: Realtime | undefined
-  #fileTokens: FileTokens | undefined
   #files: DbFiles | undefined
 
   /** @internal Use `createDbInterface(auth, options)`. */
@@ -319,7 +318,7 @@ export class DbInterface {
   }
 
   #tokens(): FileTokens {
-    return (this.#fileTokens ??= createFileTokens(this.#life))
+    return fileTokensOf(this.#life)
   }
 
   /**

@@ -2,15 +2,22 @@ import type { SessionLifecycle } from '../lifecycle/session-lifecycle.js'
 import { RealtimeConnection } from '../realtime/connection.js'
 import { FileTokens } from './file-tokens.js'
 
+/** One file-token cache per client, shared by its db-interfaces (one listener per client, not per db-interface). */
+const FILE_TOKENS = new WeakMap<SessionLifecycle, FileTokens>()
+
 /**
- * The file-token cache of a db-interface, forgotten when the session ends.
+ * The file-token cache of a client, forgotten when its session ends.
  *
  * @param life - the client's lifecycle (config, token keeper, events)
- * @returns the cache
+ * @returns the client's cache (created on first use)
  */
-export function createFileTokens(life: SessionLifecycle): FileTokens {
-  const tokens = new FileTokens(life.config, life.keeper)
-  life.events.on('signedOut', () => tokens.clear())
+export function fileTokensOf(life: SessionLifecycle): FileTokens {
+  let tokens = FILE_TOKENS.get(life)
+  if (tokens === undefined) {
+    const created = new FileTokens(life.config, life.keeper)
+    life.events.on('signedOut', () => created.clear())
+    FILE_TOKENS.set(life, (tokens = created))
+  }
   return tokens
 }
 
@@ -19,7 +26,7 @@ export function createFileTokens(life: SessionLifecycle): FileTokens {
  * session changes from the client's events, and the file-token request as the check that a token is still valid.
  *
  * @param life - the client's lifecycle
- * @param fileTokens - the db-interface's file-token cache (created on first use)
+ * @param fileTokens - the client's file-token cache (created on first use)
  * @returns a connection in state `idle`; nothing is opened before the first `subscribe`
  */
 export function createRealtimeConnection(

@@ -27,8 +27,8 @@ export interface FileTokenKeeper {
 }
 
 /**
- * The file token of a db-interface (`POST /api/files/token`): fetched once per user and reused until shortly
- * before it expires; concurrent callers share one request. It also serves the realtime connection as the cheap
+ * The file token of a client (`POST /api/files/token`), shared by its db-interfaces: fetched once per user and
+ * reused until shortly before it expires; concurrent callers share one request. It also serves the realtime connection as the cheap
  * request that proves an auth token is still valid (it answers 401 when not).
  */
 export class FileTokens {

@@ -62,6 +62,17 @@ describe('db.files.getURL', () => {
     )
   })
 
+  it('shares the token between the db-interfaces of one client (a db-interface per request costs none)', async () => {
+    const { db, fake, auth } = await setup()
+    const urls = await Promise.all(
+      [db, createDbInterface(auth), createDbInterface(auth)].map((each) =>
+        each.files.getURL(record, 'a.png'),
+      ),
+    )
+    expect(new Set(urls.map(tokenOf))).toEqual(new Set([fake.fileTokens[0]]))
+    expect(fake.pb.count(TOKEN)).toBe(1)
+  })
+
   it('shares one request between concurrent callers', async () => {
     const { db, fake } = await setup()
     const gate = deferred<undefined>()
