@@ -47,6 +47,11 @@ export async function runRealtime(server: BenchServer, options: RealtimeBenchOpt
   const { pb, user } = server
   const own = 'owner = @request.auth.id'
   for (const name of Object.values(COLLECTIONS)) {
+    const exists = await pb.api('GET', `/api/collections/${name}`).then(
+      () => true,
+      () => false,
+    )
+    if (exists) continue
     await createBaseCollection(pb, name, {
       fields: [
         { name: 'title', type: 'text' },

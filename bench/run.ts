@@ -29,13 +29,13 @@ try {
     server,
     quick ? { warmupRounds: 50, rounds: 200 } : { warmupRounds: 300, rounds: 2000 },
   )
-  await runRefreshStorm(server, [10, 100, 1000], (n) => (quick ? 2 : n >= 1000 ? 5 : 10))
   await runRealtime(
     server,
     quick
       ? { warmupRounds: 20, rounds: 100, subscriptions: 1000 }
       : { warmupRounds: 100, rounds: 1000, subscriptions: 1000 },
   )
+  await runRefreshStorm(server, [10, 100, 1000], (n) => (quick ? 2 : n >= 1000 ? 5 : 10))
 } finally {
   await server.pb.stop()
 }

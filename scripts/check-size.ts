@@ -25,7 +25,7 @@ interface Entry {
 
 /**
  * The budgets. The root entry (auth + db-interface) may use 16 kB; the realtime and fleet work raise it by their
- * measured cost only: realtime + files measured 5,355 bytes gzipped (main at 13,977 bytes, with them 19,332;
+ * measured cost only: realtime + files measured 5,361 bytes gzipped (main at 13,977 bytes, with them 19,338;
  * eventsource-parser is 3.4 kB of it minified), rounded up to 5.25 kB. Every other entry has its own line.
  */
 const ENTRIES: readonly Entry[] = [

@@ -1,62 +1,18 @@
-import type { ResolvedConfig } from '../config.js'
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
 import { RateLimitedError, UnexpectedResponseError } from '../errors/protocol.js'
 import { NotAuthenticatedError, TokenExpiredError } from '../errors/session-errors.js'
 import { AbortedError, NetworkError, TimeoutError } from '../errors/transport.js'
-import { pocketBaseRequest } from '../http/request.js'
 import { disposedError } from '../lifecycle/disposed.js'
 import type { TokenOrigin } from '../lifecycle/token-keeper.js'
 import { backoffDelayMs, RETRY_POLICY } from '../scheduler/backoff.js'
 import { SingleTimer } from '../scheduler/timer.js'
 import type { AuthSession, SignedOutReason } from '../session/types.js'
+import { identityOf, REALTIME_TIMING, submitSubscriptions, type RealtimeDeps } from './connection-deps.js'
 import { openEventStream } from './open-stream.js'
 import { RealtimeEmitter, type RealtimeState } from './realtime-events.js'
 import { parseRecordEvent, SubscriptionRegistry, type RecordHandler } from './subscriptions.js'
 import { topicName, tooManyTopics, REALTIME_LIMITS } from './topics.js'
 import type { StreamMessage } from './event-stream.js'
-
-/** The timing of a realtime connection. */
-export const REALTIME_TIMING = Object.freeze({
-  /**
-   * The longest the subscriptions go without being submitted again with a fresh token (and the token checked
-   * with the server): PocketBase >= 0.38.1 drops a connection's auth silently when the user's password or the
-   * collection's token secret changes, so this bounds how long that can go unnoticed.
-   */
-  resubmitMs: 60_000,
-  /** A connection open at least this long is healthy: when it drops, the first attempt to reconnect is at once. */
-  stableMs: 5_000,
-})
-
-/** What a connection hears about the session. */
-export interface SessionHooks {
-  signedIn(session: AuthSession): void
-  tokenRefreshed(): void
-  signedOut(reason: SignedOutReason): void
-}
-
-/** What a connection needs from its client and db-interface. */
-export interface RealtimeDeps {
-  /** The client's URL, `fetch`, time limit (per request, and for the stream's opening), clock and logger. */
-  readonly config: ResolvedConfig
-  /** The client's token keeper: the one path for tokens and rejected tokens. */
-  readonly tokens: {
-    getToken(origin: TokenOrigin): Promise<string>
-    withToken<T>(call: (token: string) => Promise<T>, origin: TokenOrigin): Promise<T>
-  }
-  /** The client's current session. */
-  readonly session: () => AuthSession | null
-  /** Whether the client was disposed. */
-  readonly isDisposed: () => boolean
-  /** Listens to the client's session changes; returns the function that stops listening. */
-  readonly watchSession: (hooks: SessionHooks) => () => void
-  /** Asks the server whether `token` is valid (401 when not); `POST /api/files/token`. */
-  readonly verify: (token: string, signal: AbortSignal | undefined) => Promise<unknown>
-}
-
-/** The record a session belongs to: a connection serves one user. */
-function identityOf(session: AuthSession | null): string | undefined {
-  return session === null ? undefined : `${session.collectionId}/${session.recordId}`
-}
 
 /**
  * One realtime connection of a db-interface, carrying every subscription it has: opens the stream, submits the
@@ -65,6 +21,7 @@ function identityOf(session: AuthSession | null): string | undefined {
  * with the session.
  */
 export class RealtimeConnection {
+  /** The `connected`, `disconnected` and `error` events (`db.realtime.on`). */
   readonly events: RealtimeEmitter
   readonly #deps: RealtimeDeps
   readonly #subs = new SubscriptionRegistry()
@@ -97,7 +54,11 @@ export class RealtimeConnection {
     this.events = new RealtimeEmitter(deps.config.logger)
   }
 
-  /** @returns where the connection is */
+  /**
+   * Where the connection is.
+   *
+   * @returns the state, see {@link RealtimeState}
+   */
   get state(): RealtimeState {
     return this.#state
   }
@@ -193,9 +154,9 @@ export class RealtimeConnection {
     if (this.#state === 'idle' || this.#state === 'closed') return
     const error =
       reason === 'logout'
-        ? new NotAuthenticatedError('realtime: signed out by logout(); the subscriptions stopped')
+        ? new NotAuthenticatedError('realtime: signed out by logout(); subscriptions paused')
         : new TokenExpiredError(
-            `realtime: the session ended (${reason}); the subscriptions stopped until the same user signs in again`,
+            `realtime: the session ended (${reason}); subscriptions paused until the same user signs in`,
           )
     this.#end('closed', true, error)
   }
@@ -315,18 +276,9 @@ export class RealtimeConnection {
     const signal = this.#abort?.signal
     const subscriptions = this.#subs.keys()
     this.#subs.take()
-    const { config, tokens } = this.#deps
+    const { config } = this.#deps
     try {
-      await tokens.withToken(async (token) => {
-        if (verify) await this.#deps.verify(token, signal)
-        await pocketBaseRequest(config, {
-          method: 'POST',
-          path: '/api/realtime',
-          body: { clientId, subscriptions },
-          token,
-          signal,
-        })
-      }, origin)
+      await submitSubscriptions(this.#deps, { clientId, subscriptions, verify, origin, signal })
     } catch (caught) {
       if (generation !== this.#generation) return
       const error = isAuthError(caught)
@@ -367,12 +319,12 @@ export class RealtimeConnection {
     const retryInMs = stable ? 0 : Math.max(backoffDelayMs(this.#failures - 1), retryAfter)
     this.#resumed = true
     this.#state = 'retrying'
-    this.#deps.config.logger.warn('realtime disconnected; reconnecting', { code: error.code, retryInMs })
+    this.#deps.config.logger.warn('realtime disconnected', { code: error.code, retryInMs })
     this.#retry = setTimeout(() => this.#connect(), retryInMs)
     this.events.emit('disconnected', { willRetry: true, retryInMs, error })
   }
 }
 
 function anotherUser(): NotAuthenticatedError {
-  return new NotAuthenticatedError('realtime: another user signed in; the previous subscriptions ended')
+  return new NotAuthenticatedError('realtime: another user signed in; the earlier subscriptions ended')
 }

@@ -52,32 +52,48 @@ export class SubscriptionRegistry {
   #queued: Waiter[] = []
   #inFlight: Waiter[] = []
 
-  /** @returns how many distinct topics there are */
+  /**
+   * How many distinct topics there are.
+   *
+   * @returns the number of topics
+   */
   get size(): number {
     return this.#handlers.size
   }
 
-  /** @returns whether a `subscribe` waits for the next submission */
+  /**
+   * Whether a `subscribe` waits for the next submission.
+   *
+   * @returns `true` when one does
+   */
   get hasQueued(): boolean {
     return this.#queued.some((waiter) => waiter.handler !== undefined)
   }
 
-  /** @returns every topic, for a submission */
+  /**
+   * Every topic, for a submission.
+   *
+   * @returns the topics, in subscription order
+   */
   keys(): string[] {
     return [...this.#handlers.keys()]
   }
 
   /**
+   * Whether a topic has handlers.
+   *
    * @param key - a topic
-   * @returns whether the topic has handlers
+   * @returns `true` when it has
    */
   has(key: string): boolean {
     return this.#handlers.has(key)
   }
 
   /**
+   * Whether a `subscribe` of a topic still waits for the server.
+   *
    * @param key - a topic
-   * @returns whether a `subscribe` of that topic still waits for the server
+   * @returns `true` when one does
    */
   isWaiting(key: string): boolean {
     const matches = (waiter: Waiter): boolean => waiter.key === key
@@ -85,6 +101,8 @@ export class SubscriptionRegistry {
   }
 
   /**
+   * The handlers of a topic.
+   *
    * @param key - the event's name (its topic)
    * @returns the topic's handlers, or `undefined`
    */
@@ -145,7 +163,11 @@ export class SubscriptionRegistry {
     })
   }
 
-  /** @returns resolves once the next submission has settled, whatever its outcome */
+  /**
+   * Waits for the next submission, whatever its outcome (an unsubscribe's wait).
+   *
+   * @returns resolves once the next submission has settled
+   */
   flush(): Promise<void> {
     return new Promise((resolve) => this.#queued.push({ settle: () => resolve() }))
   }

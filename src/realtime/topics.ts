@@ -71,11 +71,7 @@ export function checkSubscribeInput(
   const signal: unknown = options?.signal
   new InputCheck(method)
     .text('topic', topic)
-    .require(
-      typeof topic !== 'string' || !/[/?#]/.test(topic),
-      'topic',
-      'must be "*" or a record id (no "/", "?" or "#")',
-    )
+    .require(typeof topic !== 'string' || !/[/?#]/.test(topic), 'topic', 'must be "*" or a record id')
     .require(typeof handler === 'function', 'handler', 'must be a function')
     .require(options === undefined || typeof options === 'object', 'options', 'must be an object')
     .optionalText('options.filter', options?.filter)
@@ -98,7 +94,7 @@ export function checkTopicLength(method: string, key: string): void {
   throw new ValidationError(`${method}: the topic with its options is ${key.length} characters`, {
     topic: {
       code: 'validation_length_too_long',
-      message: `PocketBase accepts topics (options included) of at most ${max} characters`,
+      message: `at most ${max} characters, options included`,
     },
   })
 }
@@ -114,7 +110,7 @@ export function tooManyTopics(method: string): ValidationError {
   return new ValidationError(`${method}: this db-interface already has ${max} topics`, {
     subscriptions: {
       code: 'validation_length_too_long',
-      message: `PocketBase accepts at most ${max} topics per connection; unsubscribe first, or share topics`,
+      message: `at most ${max} topics per connection`,
     },
   })
 }
