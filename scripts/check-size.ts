@@ -25,10 +25,11 @@ interface Entry {
 
 /**
  * The budgets. The root entry (auth + db-interface) may use 16 kB; the realtime and fleet work raise it by their
- * measured cost only. Every other entry has its own line.
+ * measured cost only: realtime + files measured 5,361 bytes gzipped (main at 13,977 bytes, with them 19,338;
+ * eventsource-parser is 3.4 kB of it minified), rounded up to 5.25 kB. Every other entry has its own line.
  */
 const ENTRIES: readonly Entry[] = [
-  { name: 'pocketbase-auth', file: 'src/index.ts', budgetBytes: 16 * 1024, platform: 'neutral' },
+  { name: 'pocketbase-auth', file: 'src/index.ts', budgetBytes: 21.25 * 1024, platform: 'neutral' },
   { name: 'pocketbase-auth/node', file: 'src/node/index.ts', budgetBytes: 24 * 1024, platform: 'node' },
   { name: 'pocketbase-auth/testing', file: 'src/testing/index.ts', budgetBytes: 10 * 1024, platform: 'node' },
   // The verifier, roles and the three adapters; the core's request, errors and claims code is counted in.
