@@ -3,6 +3,7 @@
  * @module
  */
 import { ForbiddenError, NotFoundError } from '../index.js'
+import { newTokenKey } from '../admin/tokens.js'
 import { newRecoveryCodes, newTotpSecret, otpauthUri, qrSvg, shapeOf } from './codes.js'
 import { open, seal, stringClaim } from './sealing.js'
 import { TOTP_FIELDS } from './schema.js'
@@ -227,21 +228,4 @@ function alreadyOn(context: VerifyContext, recordId: string): ForbiddenError {
   return new ForbiddenError(
     `TOTP is already enabled for record ${recordId} of ${context.collection}; disable() or reset() it first`,
   )
-}
-
-/**
- * A new random `tokenKey` (50 letters and digits, PocketBase's own format). Writing it makes PocketBase reject
- * every token the record had.
- *
- * @returns the key
- */
-export function newTokenKey(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
-  let key = ''
-  while (key.length < 50) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(50))) {
-      if (byte < 248 && key.length < 50) key += alphabet.charAt(byte % alphabet.length)
-    }
-  }
-  return key
 }
