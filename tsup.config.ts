@@ -1,19 +1,25 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node/index.ts',
+    totp: 'src/totp/index.ts',
+    admin: 'src/admin/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',
   platform: 'neutral',
-  // Both entries share one chunk, so `pocketbase-auth/node` throws the very classes `pocketbase-auth` exports.
+  // The entries share chunks, so `pocketbase-auth/node`, `/totp` and `/admin` throw the very classes
+  // `pocketbase-auth` exports.
   splitting: true,
   treeshake: true,
   // The pocketbase SDK's main entry is ESM only; CommonJS output loads its CJS build so Node < 20.19 works.
   esbuildOptions(options, context) {
     if (context.format === 'cjs') options.alias = { pocketbase: 'pocketbase/cjs' }
   },
-  external: ['pocketbase', 'jose', 'zod', 'dotenv', /^node:/],
+  external: ['pocketbase', 'jose', 'zod', 'dotenv', 'otplib', 'uqr', /^node:/],
 })

@@ -1,5 +1,10 @@
 import type { AuthClient } from '../index.js'
-import { configureAuth, type AuthSettings, type ConfigureAuthOptions, type OAuth2ProviderSettings } from './auth-settings.js'
+import {
+  configureAuth,
+  type AuthSettings,
+  type ConfigureAuthOptions,
+  type OAuth2ProviderSettings,
+} from './auth-settings.js'
 import { upsertOAuth2Provider, type OAuth2ProviderOptions } from './oauth2-provider.js'
 import {
   setRateLimits,
@@ -10,7 +15,13 @@ import {
   type TestEmailOptions,
 } from './settings.js'
 import { asSuperuser, type Superuser } from './superuser.js'
-import { createApiKey, revokeTokens, type ApiKey, type CreateApiKeyOptions, type RevokeTokensOptions } from './tokens.js'
+import {
+  createApiKey,
+  revokeTokens,
+  type ApiKey,
+  type CreateApiKeyOptions,
+  type RevokeTokensOptions,
+} from './tokens.js'
 
 /**
  * Superuser helpers for setting up auth: sign-in methods, OAuth2 providers, mail, rate limits and API keys.

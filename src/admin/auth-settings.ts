@@ -22,7 +22,10 @@ export interface ConfigureAuthOptions {
   /** PocketBase's own MFA (two of its methods); `duration` of an MFA session in seconds, `rule` whom it applies to. */
   mfa?: { enabled?: boolean; duration?: number; rule?: string }
   /** OAuth2 on or off, and which provider fields fill which record fields (providers: `upsertOAuth2Provider`). */
-  oauth2?: { enabled?: boolean; mappedFields?: { id?: string; name?: string; username?: string; avatarURL?: string } }
+  oauth2?: {
+    enabled?: boolean
+    mappedFields?: { id?: string; name?: string; username?: string; avatarURL?: string }
+  }
   /** Lifetime of new auth tokens, in seconds. */
   authToken?: { duration?: number }
 }
@@ -71,12 +74,16 @@ const part =
   (value) => {
     if (value === undefined) return undefined
     const issues = checkOptions(value, checks)
-    return issues.length === 0 ? undefined : issues.map((issue) => `${issue.path} ${issue.message}`).join(', ')
+    return issues.length === 0
+      ? undefined
+      : issues.map((issue) => `${issue.path} ${issue.message}`).join(', ')
   }
 
 const bool = ifDefined((value) => (typeof value === 'boolean' ? undefined : 'must be a boolean'))
 const text = ifDefined((value) => (typeof value === 'string' ? undefined : 'must be a string'))
-const object = ifDefined((value) => (typeof value === 'object' && value !== null ? undefined : 'must be an object'))
+const object = ifDefined((value) =>
+  typeof value === 'object' && value !== null ? undefined : 'must be an object',
+)
 
 const CHECKS: Readonly<Record<keyof ConfigureAuthOptions, OptionCheck>> = {
   password: part({
@@ -115,7 +122,8 @@ export async function configureAuth(
   options: ConfigureAuthOptions,
 ): Promise<AuthSettings> {
   const issues = checkOptions(options, CHECKS)
-  if (typeof collection !== 'string' || collection === '') issues.unshift({ path: 'collection', message: 'must be a collection name' })
+  if (typeof collection !== 'string' || collection === '')
+    issues.unshift({ path: 'collection', message: 'must be a collection name' })
   if (issues.length > 0) throw new ConfigError(issues, 'Invalid arguments to configureAuth')
   const body: Record<string, unknown> = {}
   if (options.password !== undefined) body.passwordAuth = options.password

@@ -90,7 +90,8 @@ export async function upsertOAuth2Provider(
     `PATCH ${path}`,
     updated,
   ).oauth2.providers.find((candidate) => candidate.name === options.name)
-  if (saved === undefined) throw new ValidationError(`PATCH ${path}: the provider "${options.name}" was not saved`, {})
+  if (saved === undefined)
+    throw new ValidationError(`PATCH ${path}: the provider "${options.name}" was not saved`, {})
   return saved
 }
 
@@ -107,7 +108,8 @@ const providerSettings = z.object({
 function checkOptions(collection: string, options: OAuth2ProviderOptions): void {
   const issues: { path: string; message: string }[] = []
   const text = (path: string, value: unknown): void => {
-    if (typeof value !== 'string' || value.trim() === '') issues.push({ path, message: 'must be a non-empty string' })
+    if (typeof value !== 'string' || value.trim() === '')
+      issues.push({ path, message: 'must be a non-empty string' })
   }
   text('collection', collection)
   text('options.name', options?.name)
@@ -115,15 +117,22 @@ function checkOptions(collection: string, options: OAuth2ProviderOptions): void 
   text('options.clientSecret', options?.clientSecret)
   for (const field of ['discoveryUrl', ...ENDPOINTS] as const) {
     const value = options?.[field]
-    if (value !== undefined && !isHttpUrl(value)) issues.push({ path: `options.${field}`, message: 'must be an http(s) URL' })
+    if (value !== undefined && !isHttpUrl(value))
+      issues.push({ path: `options.${field}`, message: 'must be an http(s) URL' })
   }
   if (options?.discoveryUrl === undefined && ENDPOINTS.some((field) => options?.[field] === undefined)) {
-    issues.push({ path: 'options.discoveryUrl', message: 'is required unless authURL, tokenURL and userInfoURL are all given' })
+    issues.push({
+      path: 'options.discoveryUrl',
+      message: 'is required unless authURL, tokenURL and userInfoURL are all given',
+    })
   }
   if (issues.length > 0) throw new ConfigError(issues, 'Invalid arguments to upsertOAuth2Provider')
 }
 
-async function resolveEndpoints(config: ResolvedConfig, options: OAuth2ProviderOptions): Promise<Record<Endpoint, string>> {
+async function resolveEndpoints(
+  config: ResolvedConfig,
+  options: OAuth2ProviderOptions,
+): Promise<Record<Endpoint, string>> {
   const given = { authURL: options.authURL, tokenURL: options.tokenURL, userInfoURL: options.userInfoURL }
   if (options.discoveryUrl === undefined) return given as Record<Endpoint, string>
   const where = `GET ${display(options.discoveryUrl)}`
@@ -140,7 +149,9 @@ async function resolveEndpoints(config: ResolvedConfig, options: OAuth2ProviderO
   const document = parseBody(discoverySchema, json, `${where} (OpenID discovery document)`)
   const expected = `${document.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`
   if (expected !== options.discoveryUrl.replace(/\/+$/, '')) {
-    throw unavailable({ discoveryUrl: `the document's issuer does not match ${display(options.discoveryUrl)}` })
+    throw unavailable({
+      discoveryUrl: `the document's issuer does not match ${display(options.discoveryUrl)}`,
+    })
   }
   return {
     authURL: given.authURL ?? document.authorization_endpoint,
@@ -185,21 +196,30 @@ async function send(
     return await (config.fetch ?? globalThis.fetch)(url, {
       method,
       redirect: 'manual',
-      headers: method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : { accept: 'application/json' },
+      headers:
+        method === 'POST'
+          ? { 'content-type': 'application/x-www-form-urlencoded' }
+          : { accept: 'application/json' },
       ...(method === 'POST' ? { body: 'grant_type=authorization_code' } : {}),
       signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
     })
   } catch (error) {
-    if (timeout.aborted) throw new TimeoutError(`upsertOAuth2Provider (${field}): ${where} did not answer within ${config.timeoutMs} ms`)
+    if (timeout.aborted)
+      throw new TimeoutError(
+        `upsertOAuth2Provider (${field}): ${where} did not answer within ${config.timeoutMs} ms`,
+      )
     throw new NetworkError(`upsertOAuth2Provider (${field}): ${where} did not answer`, { cause: error })
   }
 }
 
 function unavailable(problems: Readonly<Record<string, string>>): ValidationError {
   const fieldErrors: Record<string, FieldError> = {}
-  for (const [field, message] of Object.entries(problems)) fieldErrors[field] = { code: 'endpoint_unavailable', message }
+  for (const [field, message] of Object.entries(problems))
+    fieldErrors[field] = { code: 'endpoint_unavailable', message }
   return new ValidationError(
-    `upsertOAuth2Provider: ${Object.entries(problems).map(([field, message]) => `${field}: ${message}`).join('; ')}`,
+    `upsertOAuth2Provider: ${Object.entries(problems)
+      .map(([field, message]) => `${field}: ${message}`)
+      .join('; ')}`,
     fieldErrors,
   )
 }

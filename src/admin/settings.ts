@@ -59,11 +59,17 @@ const TEMPLATES: readonly string[] = ['verification', 'password-reset', 'email-c
  * @throws {ValidationError} `validation_failed` when PocketBase could not send it (its reason, never the SMTP
  * password, is in the message).
  */
-export async function testEmail(superuser: Superuser, to: string, options: TestEmailOptions = {}): Promise<void> {
+export async function testEmail(
+  superuser: Superuser,
+  to: string,
+  options: TestEmailOptions = {},
+): Promise<void> {
   const template = options.template ?? 'verification'
   const issues = []
-  if (typeof to !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(to)) issues.push({ path: 'to', message: 'must be an email address' })
-  if (!TEMPLATES.includes(template)) issues.push({ path: 'options.template', message: `must be one of ${TEMPLATES.join(', ')}` })
+  if (typeof to !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(to))
+    issues.push({ path: 'to', message: 'must be an email address' })
+  if (!TEMPLATES.includes(template))
+    issues.push({ path: 'options.template', message: `must be one of ${TEMPLATES.join(', ')}` })
   if (issues.length > 0) throw new ConfigError(issues, 'Invalid arguments to testEmail')
   await superuser.send({
     method: 'POST',
@@ -94,9 +100,15 @@ export async function setRateLimits(
   else {
     rules.forEach((rule: Partial<RateLimitRule> | null, index) => {
       const whole = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 1
-      if (typeof rule?.label !== 'string' || rule.label === '') issues.push({ path: `rules.${index}.label`, message: 'must be a non-empty string' })
-      if (!whole(rule?.maxRequests)) issues.push({ path: `rules.${index}.maxRequests`, message: 'must be a whole number, 1 or more' })
-      if (!whole(rule?.duration)) issues.push({ path: `rules.${index}.duration`, message: 'must be a whole number of seconds, 1 or more' })
+      if (typeof rule?.label !== 'string' || rule.label === '')
+        issues.push({ path: `rules.${index}.label`, message: 'must be a non-empty string' })
+      if (!whole(rule?.maxRequests))
+        issues.push({ path: `rules.${index}.maxRequests`, message: 'must be a whole number, 1 or more' })
+      if (!whole(rule?.duration))
+        issues.push({
+          path: `rules.${index}.duration`,
+          message: 'must be a whole number of seconds, 1 or more',
+        })
     })
   }
   if (issues.length > 0) throw new ConfigError(issues, 'Invalid arguments to setRateLimits')

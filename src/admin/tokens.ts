@@ -32,10 +32,17 @@ export interface RevokeTokensOptions {
 
 const RECORD_ID = /^[\w-]{1,100}$/
 
-function checkRecord(method: string, recordId: unknown, collection: unknown, extra: { path: string; message: string }[] = []): void {
+function checkRecord(
+  method: string,
+  recordId: unknown,
+  collection: unknown,
+  extra: { path: string; message: string }[] = [],
+): void {
   const issues = [...extra]
-  if (typeof recordId !== 'string' || !RECORD_ID.test(recordId)) issues.unshift({ path: 'recordId', message: 'must be a record id' })
-  if (typeof collection !== 'string' || collection === '') issues.push({ path: 'options.collection', message: 'must be a collection name' })
+  if (typeof recordId !== 'string' || !RECORD_ID.test(recordId))
+    issues.unshift({ path: 'recordId', message: 'must be a record id' })
+  if (typeof collection !== 'string' || collection === '')
+    issues.push({ path: 'options.collection', message: 'must be a collection name' })
   if (issues.length > 0) throw new ConfigError(issues, `Invalid arguments to ${method}`)
 }
 
@@ -49,21 +56,33 @@ function checkRecord(method: string, recordId: unknown, collection: unknown, ext
  * @throws {ConfigError} `config_invalid` for a bad record id, collection or duration, before any request.
  * @throws {AuthError} `not_found` (no such record), `unexpected_response`, and the transport codes.
  */
-export async function createApiKey(superuser: Superuser, recordId: string, options: CreateApiKeyOptions): Promise<ApiKey> {
+export async function createApiKey(
+  superuser: Superuser,
+  recordId: string,
+  options: CreateApiKeyOptions,
+): Promise<ApiKey> {
   const collection = options?.collection ?? 'users'
   const duration = options?.durationSeconds
-  checkRecord('createApiKey', recordId, collection, Number.isSafeInteger(duration) && duration >= 1 ? [] : [
-    { path: 'options.durationSeconds', message: 'must be a whole number of seconds, 1 or more' },
-  ])
+  checkRecord(
+    'createApiKey',
+    recordId,
+    collection,
+    Number.isSafeInteger(duration) && duration >= 1
+      ? []
+      : [{ path: 'options.durationSeconds', message: 'must be a whole number of seconds, 1 or more' }],
+  )
   const path = collectionPath(collection, `impersonate/${recordId}`)
   const response = await superuser.send({ method: 'POST', path, body: { duration } })
   const body = parseAuthResponse(response.body)
   const claims = body === undefined ? undefined : readAuthTokenClaims(body.token)
   if (body === undefined || claims === undefined || claims.id !== recordId) {
-    throw new UnexpectedResponseError(`POST ${path}: the response is not an impersonation token for the record`, {
-      status: response.status,
-      exchange: response.exchange,
-    })
+    throw new UnexpectedResponseError(
+      `POST ${path}: the response is not an impersonation token for the record`,
+      {
+        status: response.status,
+        exchange: response.exchange,
+      },
+    )
   }
   const expiresAt = claims.exp * 1000
   superuser.config.logger.info('API key created', { collection, recordId, expiresAt })
@@ -81,7 +100,11 @@ export async function createApiKey(superuser: Superuser, recordId: string, optio
  * @throws {ConfigError} `config_invalid` for a bad record id or collection, before any request.
  * @throws {AuthError} `not_found` (no such record), and the transport codes.
  */
-export async function revokeTokens(superuser: Superuser, recordId: string, options: RevokeTokensOptions = {}): Promise<void> {
+export async function revokeTokens(
+  superuser: Superuser,
+  recordId: string,
+  options: RevokeTokensOptions = {},
+): Promise<void> {
   const collection = options.collection ?? 'users'
   checkRecord('revokeTokens', recordId, collection)
   await superuser.send({

@@ -28,7 +28,12 @@ export class SignInRunner {
    * @param sessions - turns the sign-in's response into a session
    * @param events - where `mfaRequired` is emitted
    */
-  constructor(config: ResolvedConfig, state: SessionState, sessions: SessionFactory, events: AuthEventEmitter) {
+  constructor(
+    config: ResolvedConfig,
+    state: SessionState,
+    sessions: SessionFactory,
+    events: AuthEventEmitter,
+  ) {
     this.#config = config
     this.#state = state
     this.#sessions = sessions
@@ -106,7 +111,9 @@ export class SignInRunner {
     const config = this.#config
     // A second factor of another entry (totp) sets its own expiry; PocketBase's comes from auth-methods.
     const duration =
-      error.expiresAt === undefined ? (this.#mfaDurationSeconds ?? (await this.#lookUpMfaDuration())) : undefined
+      error.expiresAt === undefined
+        ? (this.#mfaDurationSeconds ?? (await this.#lookUpMfaDuration()))
+        : undefined
     const expiresAt = error.expiresAt ?? (duration === undefined ? undefined : config.now() + duration * 1000)
     const enriched = new MfaRequiredError(error.mfaId, factor, expiresAt, {
       ...(error.status === undefined ? {} : { status: error.status }),

@@ -113,9 +113,7 @@ export function stepAt(nowMs: number): number {
  * @returns the codes; `shapeOf` turns each back into its normalised form
  */
 export function newRecoveryCodes(count: number): string[] {
-  return Array.from({ length: count }, () =>
-    randomChars(RECOVERY_LENGTH).replace(/(.{4})(?!$)/g, '$1-'),
-  )
+  return Array.from({ length: count }, () => randomChars(RECOVERY_LENGTH).replace(/(.{4})(?!$)/g, '$1-'))
 }
 
 /** `length` uniformly random letters of the recovery alphabet (bytes of 248 and up are drawn again). */
@@ -123,7 +121,8 @@ function randomChars(length: number): string {
   let chars = ''
   while (chars.length < length) {
     for (const byte of crypto.getRandomValues(new Uint8Array(length))) {
-      if (byte < 248 && chars.length < length) chars += RECOVERY_ALPHABET.charAt(byte % RECOVERY_ALPHABET.length)
+      if (byte < 248 && chars.length < length)
+        chars += RECOVERY_ALPHABET.charAt(byte % RECOVERY_ALPHABET.length)
     }
   }
   return chars

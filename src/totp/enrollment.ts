@@ -82,7 +82,10 @@ export async function beginEnrollment(
   const pending = await seal(context.keys, 'pending', binding, { sec: secret }, at, context.pendingTtlMs)
   await context.store.update(stored.recordId, { [TOTP_FIELDS.pending]: pending })
   const uri = otpauthUri(context.issuer, options.label ?? stored.label, secret)
-  context.logger.info('TOTP enrollment started', { collection: context.collection, recordId: stored.recordId })
+  context.logger.info('TOTP enrollment started', {
+    collection: context.collection,
+    recordId: stored.recordId,
+  })
   return { secret, uri, qrSvg: qrSvg(uri), expiresAt: at + context.pendingTtlMs }
 }
 
@@ -109,7 +112,9 @@ export async function confirmEnrollment(
   const { recordId } = stored
   if (stored.secret !== '') throw alreadyOn(context, recordId)
   const opened =
-    stored.pending === '' ? undefined : await open(keys, 'pending', stored.pending, context.now(), { collection, recordId })
+    stored.pending === ''
+      ? undefined
+      : await open(keys, 'pending', stored.pending, context.now(), { collection, recordId })
   const secret = opened !== undefined && 'claims' in opened ? stringClaim(opened.claims, 'sec') : undefined
   if (secret === undefined) {
     throw new NotFoundError(
@@ -150,7 +155,11 @@ export async function disable(
   code: string,
 ): Promise<TotpVerifyResult> {
   const secret = await activeSecret(context, stored)
-  const result = await checkCode(context, { recordId: stored.recordId, secret, recoveryHashes: stored.recoveryHashes }, code)
+  const result = await checkCode(
+    context,
+    { recordId: stored.recordId, secret, recoveryHashes: stored.recoveryHashes },
+    code,
+  )
   await clear(context, stored.recordId)
   context.logger.info('TOTP disabled', { collection: context.collection, recordId: stored.recordId })
   return result
@@ -165,7 +174,10 @@ export async function disable(
  */
 export async function reset(context: EnrollmentContext, recordId: string): Promise<void> {
   await clear(context, recordId)
-  context.logger.warn('TOTP reset by a superuser (no code checked)', { collection: context.collection, recordId })
+  context.logger.warn('TOTP reset by a superuser (no code checked)', {
+    collection: context.collection,
+    recordId,
+  })
 }
 
 /**
@@ -182,7 +194,9 @@ export async function status(context: EnrollmentContext, stored: StoredTotp): Pr
     enabled: stored.secret !== '',
     pending: stored.pending !== '',
     recoveryCodesLeft:
-      stored.secret === '' ? 0 : stored.recoveryHashes.filter((hash) => !used.has(`rc:${hash.slice(0, 32)}`)).length,
+      stored.secret === ''
+        ? 0
+        : stored.recoveryHashes.filter((hash) => !used.has(`rc:${hash.slice(0, 32)}`)).length,
   }
 }
 

@@ -57,7 +57,8 @@ export function planAuthRule(current: string | null, gateSecret: string, collect
   const clause = gateClause(gateSecret, collectionId)
   if (current === null) return { change: false, why: 'nobody-may-authenticate' }
   if (current.includes(clause)) return { change: false, why: 'gated' }
-  if (ANY_GATE.test(current)) return { change: true, rule: current.replace(ANY_GATE, clause), why: 'replace-gate' }
+  if (ANY_GATE.test(current))
+    return { change: true, rule: current.replace(ANY_GATE, clause), why: 'replace-gate' }
   const trimmed = current.trim()
   return { change: true, rule: trimmed === '' ? clause : `(${trimmed}) && ${clause}`, why: 'add-gate' }
 }

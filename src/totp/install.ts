@@ -95,8 +95,15 @@ export async function install(context: InstallContext, options: InstallOptions =
   const body: Record<string, unknown> = {}
   if (fieldsAdded.length > 0 || fieldsHidden.length > 0) body.fields = fields
   if (plan.change) body.authRule = plan.rule
-  if (Object.keys(body).length > 0) await superuser.send({ method: 'PATCH', path, body, query: { fields: 'id' } })
-  const result = { fieldsAdded, fieldsHidden, claimsCollectionCreated, ruleChanged: plan.change, rule: plan.why }
+  if (Object.keys(body).length > 0)
+    await superuser.send({ method: 'PATCH', path, body, query: { fields: 'id' } })
+  const result = {
+    fieldsAdded,
+    fieldsHidden,
+    claimsCollectionCreated,
+    ruleChanged: plan.change,
+    rule: plan.why,
+  }
   context.logger.info('TOTP install', {
     collection,
     fieldsAdded: fieldsAdded.join(','),
@@ -130,7 +137,12 @@ async function ensureClaimsCollection(context: InstallContext, authCollectionId:
     if (!isAuthError(error) || error.code !== 'not_found') throw error
   }
   const definition = claimsCollectionDefinition(claimsCollection, authCollectionId)
-  await superuser.send({ method: 'POST', path: '/api/collections', body: definition, query: { fields: 'id' } })
+  await superuser.send({
+    method: 'POST',
+    path: '/api/collections',
+    body: definition,
+    query: { fields: 'id' },
+  })
   return true
 }
 

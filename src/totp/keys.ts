@@ -83,7 +83,10 @@ export class DerivedKeys {
   }
 }
 
-async function derive(master: Uint8Array<ArrayBuffer>, purpose: KeyPurpose): Promise<Uint8Array<ArrayBuffer>> {
+async function derive(
+  master: Uint8Array<ArrayBuffer>,
+  purpose: KeyPurpose,
+): Promise<Uint8Array<ArrayBuffer>> {
   const base = await crypto.subtle.importKey('raw', master, 'HKDF', false, ['deriveBits'])
   const bits = await crypto.subtle.deriveBits(
     {

@@ -62,7 +62,9 @@ const COLLECTION_NAME = /^[A-Za-z_][\w]{0,99}$/
 
 const name = (what: string): OptionCheck =>
   ifDefined((value) =>
-    typeof value === 'string' && COLLECTION_NAME.test(value) ? undefined : `must be ${what} (letters, digits, _)`,
+    typeof value === 'string' && COLLECTION_NAME.test(value)
+      ? undefined
+      : `must be ${what} (letters, digits, _)`,
   )
 
 const CHECKS: Readonly<Record<keyof TotpOptions, OptionCheck>> = {

@@ -15,7 +15,10 @@ export const TOTP_FIELDS = Object.freeze({
 })
 
 /** One field definition as PocketBase's collection API takes it. */
-export type FieldDefinition = Readonly<Record<string, unknown>> & { readonly name: string; readonly type: string }
+export type FieldDefinition = Readonly<Record<string, unknown>> & {
+  readonly name: string
+  readonly type: string
+}
 
 /**
  * The hidden text fields `install()` adds (hidden: only superusers read them, and only superusers may write them:
@@ -45,7 +48,14 @@ export function claimsCollectionDefinition(name: string, authCollectionId: strin
     updateRule: null,
     deleteRule: null,
     fields: [
-      { name: 'record', type: 'relation', collectionId: authCollectionId, maxSelect: 1, required: true, cascadeDelete: true },
+      {
+        name: 'record',
+        type: 'relation',
+        collectionId: authCollectionId,
+        maxSelect: 1,
+        required: true,
+        cascadeDelete: true,
+      },
       { name: 'key', type: 'text', required: true, max: 200 },
       { name: 'at', type: 'number' },
     ],

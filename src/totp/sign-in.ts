@@ -40,8 +40,18 @@ export interface TotpOAuth2FirstFactor {
 
 /** What `signIn` takes: a first factor with an optional TOTP `code`, or a sealed `mfaId` with the code. */
 export type TotpSignInInput =
-  | { readonly identity: string; readonly password: string; readonly code?: string; readonly signal?: AbortSignal }
-  | { readonly otpId: string; readonly otpCode: string; readonly code?: string; readonly signal?: AbortSignal }
+  | {
+      readonly identity: string
+      readonly password: string
+      readonly code?: string
+      readonly signal?: AbortSignal
+    }
+  | {
+      readonly otpId: string
+      readonly otpCode: string
+      readonly code?: string
+      readonly signal?: AbortSignal
+    }
   | { readonly oauth2: TotpOAuth2FirstFactor; readonly code?: string; readonly signal?: AbortSignal }
   | { readonly mfaId: string; readonly code: string; readonly signal?: AbortSignal }
 
@@ -65,7 +75,11 @@ export interface SignInContext extends VerifyContext {
  * @throws {AuthError} `otp_invalid`, `rate_limited` (the TOTP code), `config_invalid`, and every code of the
  * first factor's flow.
  */
-export async function signIn(context: SignInContext, auth: AuthClient, input: TotpSignInInput): Promise<AuthSession> {
+export async function signIn(
+  context: SignInContext,
+  auth: AuthClient,
+  input: TotpSignInInput,
+): Promise<AuthSession> {
   const config = clientConfig(auth, 'totp.signIn')
   if (config.collection !== context.collection) {
     throw new ConfigError(
@@ -83,9 +97,13 @@ export async function signIn(context: SignInContext, auth: AuthClient, input: To
   })
 }
 
-function firstFactor(config: ResolvedConfig, input: Exclude<TotpSignInInput, { mfaId: string }>): Promise<ReceivedAuth> {
+function firstFactor(
+  config: ResolvedConfig,
+  input: Exclude<TotpSignInInput, { mfaId: string }>,
+): Promise<ReceivedAuth> {
   const options = input.signal === undefined ? undefined : { signal: input.signal }
-  if ('identity' in input) return passwordSignIn(config, config.collection, input.identity, input.password, options)
+  if ('identity' in input)
+    return passwordSignIn(config, config.collection, input.identity, input.password, options)
   if ('otpId' in input) return otpSignIn(config, config.collection, input.otpId, input.otpCode, options)
   return oauth2CodeSignIn(config, config.collection, { ...input.oauth2, options })
 }
@@ -117,14 +135,19 @@ async function finish(
   gated: ResolvedConfig,
   input: Extract<TotpSignInInput, { mfaId: string }>,
 ): Promise<AuthSession> {
-  const opened = await open(context.keys, 'mfa', input.mfaId, context.now(), { collection: context.collection })
+  const opened = await open(context.keys, 'mfa', input.mfaId, context.now(), {
+    collection: context.collection,
+  })
   const claims = 'claims' in opened ? opened.claims : undefined
   const token = claims === undefined ? undefined : stringClaim(claims, 'tok')
   const recordId = claims === undefined ? undefined : stringClaim(claims, 'rid')
   const nonce = claims === undefined ? undefined : stringClaim(claims, 'jti')
   const factor = claims === undefined ? undefined : stringClaim(claims, 'fac')
   if (token === undefined || recordId === undefined || nonce === undefined || !isFactor(factor)) {
-    throw sessionInvalid(context, 'failure' in opened && opened.failure === 'expired' ? 'expired' : 'not valid')
+    throw sessionInvalid(
+      context,
+      'failure' in opened && opened.failure === 'expired' ? 'expired' : 'not valid',
+    )
   }
   return runSignIn(auth, factor, async () => {
     const stored = await context.load(recordId)

@@ -165,6 +165,7 @@ export class TotpStore {
 /** A create that hit the unique (record, key) index. */
 function isTaken(error: unknown): boolean {
   if (!isAuthError(error) || error.code !== 'validation_failed') return false
-  const fieldErrors = (error as { fieldErrors?: Readonly<Record<string, { code: string }>> }).fieldErrors ?? {}
+  const fieldErrors =
+    (error as { fieldErrors?: Readonly<Record<string, { code: string }>> }).fieldErrors ?? {}
   return Object.values(fieldErrors).some((fieldError) => fieldError.code === 'validation_not_unique')
 }

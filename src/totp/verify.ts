@@ -139,11 +139,18 @@ export function recoveryHash(
 const recoveryKey = (hash: string): string => `${RECOVERY}${hash.slice(0, 32)}`
 
 function lastStep(claims: readonly Claim[]): number | undefined {
-  const steps = claims.filter((claim) => claim.key.startsWith(STEP)).map((claim) => Number(claim.key.slice(5)))
+  const steps = claims
+    .filter((claim) => claim.key.startsWith(STEP))
+    .map((claim) => Number(claim.key.slice(5)))
   return steps.length === 0 ? undefined : Math.max(...steps)
 }
 
-async function takeSlot(context: VerifyContext, recordId: string, claims: readonly Claim[], at: number): Promise<Claim> {
+async function takeSlot(
+  context: VerifyContext,
+  recordId: string,
+  claims: readonly Claim[],
+  at: number,
+): Promise<Claim> {
   const { store, maxFailures, failureWindowMs } = context
   let known = claims
   for (let pass = 0; pass < 2; pass++) {
@@ -170,7 +177,12 @@ async function takeSlot(context: VerifyContext, recordId: string, claims: readon
 }
 
 /** Drops claims nothing reads any more: steps older than the window (but the last one), expired `mfaId`s. */
-async function prune(context: VerifyContext, recordId: string, claims: readonly Claim[], at: number): Promise<void> {
+async function prune(
+  context: VerifyContext,
+  recordId: string,
+  claims: readonly Claim[],
+  at: number,
+): Promise<void> {
   const latest = lastStep(claims)
   const oldestUseful = stepAt(at) - 2
   const stale = claims.filter((claim) => {

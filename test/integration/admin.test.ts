@@ -66,10 +66,16 @@ describe.skipIf(bin === undefined)('admin helpers against a real PocketBase', ()
       const first = await admin.configureAuth('users', { otp: { enabled: true, duration: 300 } })
       expect(first.otp).toMatchObject({ enabled: true, duration: 300, length: 8 })
       expect(first.password).toEqual({ enabled: true, identityFields: ['email'] })
-      const second = await admin.configureAuth('users', { otp: { length: 6 }, mfa: { enabled: true, duration: 600 } })
+      const second = await admin.configureAuth('users', {
+        otp: { length: 6 },
+        mfa: { enabled: true, duration: 600 },
+      })
       expect(second.otp).toMatchObject({ enabled: true, duration: 300, length: 6 })
       expect(second.mfa).toEqual({ enabled: true, duration: 600, rule: '' })
-      const off = await admin.configureAuth('users', { mfa: { enabled: false }, authToken: { duration: 3600 } })
+      const off = await admin.configureAuth('users', {
+        mfa: { enabled: false },
+        authToken: { duration: 3600 },
+      })
       expect(off.mfa.enabled).toBe(false)
       expect(off.authToken).toEqual({ duration: 3600 })
       results.push(first, second, off)
@@ -78,7 +84,10 @@ describe.skipIf(bin === undefined)('admin helpers against a real PocketBase', ()
     it('names what PocketBase refuses, and checks arguments before any request', async () => {
       await createAuthCollection(pb, 'solo')
       const refused = await rejectionOf(admin.configureAuth('solo', { mfa: { enabled: true } }))
-      expect(refused).toMatchObject({ code: 'validation_failed', fieldErrors: { 'mfa.enabled': expect.anything() } })
+      expect(refused).toMatchObject({
+        code: 'validation_failed',
+        fieldErrors: { 'mfa.enabled': expect.anything() },
+      })
       const bad = await rejectionOf(admin.configureAuth('users', { otp: { duration: 5 } }))
       expect(bad).toBeInstanceOf(ConfigError)
       expect((bad as ConfigError).issues[0]?.path).toBe('otp')
@@ -146,7 +155,10 @@ describe.skipIf(bin === undefined)('admin helpers against a real PocketBase', ()
           discoveryUrl: `${oidc.issuer}/nope/.well-known/openid-configuration`,
         }),
       )
-      expect(missing).toMatchObject({ code: 'validation_failed', fieldErrors: { discoveryUrl: expect.anything() } })
+      expect(missing).toMatchObject({
+        code: 'validation_failed',
+        fieldErrors: { discoveryUrl: expect.anything() },
+      })
       const dead = await rejectionOf(
         admin.upsertOAuth2Provider('users', {
           name: 'oidc3',
@@ -188,7 +200,9 @@ describe.skipIf(bin === undefined)('admin helpers against a real PocketBase', ()
   })
 
   it('setRateLimits replaces the rules, turns the limiter on, and PocketBase enforces them', async () => {
-    const limits = await admin.setRateLimits([{ label: 'users:authWithPassword', maxRequests: 1, duration: 60 }])
+    const limits = await admin.setRateLimits([
+      { label: 'users:authWithPassword', maxRequests: 1, duration: 60 },
+    ])
     expect(limits).toEqual({
       enabled: true,
       rules: [{ label: 'users:authWithPassword', maxRequests: 1, duration: 60, audience: '' }],
@@ -203,10 +217,17 @@ describe.skipIf(bin === undefined)('admin helpers against a real PocketBase', ()
     } finally {
       await admin.setRateLimits([], { enabled: false })
     }
-    const refused = await rejectionOf(admin.setRateLimits([{ label: 'no such label!', maxRequests: 1, duration: 1 }]))
-    expect(refused).toMatchObject({ code: 'validation_failed', fieldErrors: { 'rateLimits.rules.0.label': expect.anything() } })
+    const refused = await rejectionOf(
+      admin.setRateLimits([{ label: 'no such label!', maxRequests: 1, duration: 1 }]),
+    )
+    expect(refused).toMatchObject({
+      code: 'validation_failed',
+      fieldErrors: { 'rateLimits.rules.0.label': expect.anything() },
+    })
     const bad = await rejectionOf(admin.setRateLimits([{ label: '*:auth', maxRequests: 0, duration: 1 }]))
-    expect((bad as ConfigError).issues).toEqual([{ path: 'rules.0.maxRequests', message: expect.any(String) }])
+    expect((bad as ConfigError).issues).toEqual([
+      { path: 'rules.0.maxRequests', message: expect.any(String) },
+    ])
   })
 
   describe('API keys', () => {
@@ -214,7 +235,10 @@ describe.skipIf(bin === undefined)('admin helpers against a real PocketBase', ()
       await createAuthCollection(pb, 'services')
       const service = await createUser(pb, 'services', { verified: true })
       const before = Date.now()
-      const key = await admin.createApiKey(service.id, { collection: 'services', durationSeconds: 90 * 86_400 })
+      const key = await admin.createApiKey(service.id, {
+        collection: 'services',
+        durationSeconds: 90 * 86_400,
+      })
       secrets.push(key.token)
       expect(key.expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 90 * 86_400_000)
       expect(key.expiresAt).toBeLessThanOrEqual(Date.now() + 90 * 86_400_000)
@@ -227,9 +251,15 @@ describe.skipIf(bin === undefined)('admin helpers against a real PocketBase', ()
       })
 
       await admin.revokeTokens(service.id, { collection: 'services' })
-      expect((await direct(pb.url, '/api/collections/services/auth-refresh', { token: key.token })).status).toBe(401)
       expect(
-        (await direct(pb.url, '/api/collections/services/auth-refresh', { token: String(session.body.token) })).status,
+        (await direct(pb.url, '/api/collections/services/auth-refresh', { token: key.token })).status,
+      ).toBe(401)
+      expect(
+        (
+          await direct(pb.url, '/api/collections/services/auth-refresh', {
+            token: String(session.body.token),
+          })
+        ).status,
       ).toBe(401)
       // The password still works: only tokens were revoked.
       const again = await direct(pb.url, '/api/collections/services/auth-with-password', {
@@ -240,7 +270,9 @@ describe.skipIf(bin === undefined)('admin helpers against a real PocketBase', ()
     })
 
     it('checks arguments before any request', async () => {
-      const error = await rejectionOf(admin.createApiKey('abc', { collection: 'services', durationSeconds: 0 }))
+      const error = await rejectionOf(
+        admin.createApiKey('abc', { collection: 'services', durationSeconds: 0 }),
+      )
       expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['options.durationSeconds'])
       expect(await rejectionOf(admin.revokeTokens('a b'))).toBeInstanceOf(ConfigError)
       expect(await rejectionOf(admin.createApiKey('nosuchrecord12', { durationSeconds: 60 }))).toMatchObject({

@@ -21,7 +21,15 @@ import { createTotp, type Totp } from '../../src/totp/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 import { rejectionOf } from '../helpers/rejection.js'
 import { useClients } from '../helpers/clients.js'
-import { capturingLogger, codeAt, decodeQrSvg, direct, newGateSecret, newKey, secretOf } from '../totp/helpers.js'
+import {
+  capturingLogger,
+  codeAt,
+  decodeQrSvg,
+  direct,
+  newGateSecret,
+  newKey,
+  secretOf,
+} from '../totp/helpers.js'
 
 const bin = pocketBaseBinaryForTests('TOTP tests')
 
@@ -50,7 +58,11 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
     createTotp({ superuser, issuer: 'Acme', key, gateSecret, now, ...options })
 
   /** A verified user with TOTP on; returns the user, the base32 secret and the recovery codes. */
-  async function enrolledUser(): Promise<{ user: CreatedUser; secret: string; recoveryCodes: readonly string[] }> {
+  async function enrolledUser(): Promise<{
+    user: CreatedUser
+    secret: string
+    recoveryCodes: readonly string[]
+  }> {
     const user = await createUser(pb, 'users', { verified: true })
     const { uri } = await totp.beginEnrollment(user.id)
     const secret = secretOf(uri)
@@ -89,7 +101,10 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
       const error = await rejectionOf(members.install())
       expect(error).toBeInstanceOf(ConfigError)
       expect((error as ConfigError).issues[0]?.path).toBe('options.invalidateAllTokens')
-      const after = await pb.api<{ authRule: string; fields: { name: string }[] }>('GET', '/api/collections/members')
+      const after = await pb.api<{ authRule: string; fields: { name: string }[] }>(
+        'GET',
+        '/api/collections/members',
+      )
       expect(after.authRule).toBe('verified = true')
       expect(after.fields.map((field) => field.name)).not.toContain('totpSecret')
     })
@@ -107,10 +122,12 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
         'GET',
         '/api/collections/members',
       )
-      expect(collection.authRule.startsWith('(verified = true) && (@request.headers.x_pocketbase_auth_gate')).toBe(
-        true,
-      )
-      const hidden = collection.fields.filter((field) => field.name.startsWith('totp')).map((field) => field.hidden)
+      expect(
+        collection.authRule.startsWith('(verified = true) && (@request.headers.x_pocketbase_auth_gate'),
+      ).toBe(true)
+      const hidden = collection.fields
+        .filter((field) => field.name.startsWith('totp'))
+        .map((field) => field.hidden)
       expect(hidden).toEqual([true, true, true])
       const second = await members.install()
       expect(second).toEqual({
@@ -141,7 +158,9 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
       expect(begun.expiresAt).toBe(clock + 15 * 60_000)
       expect(await totp.status(user.id)).toEqual({ enabled: false, pending: true, recoveryCodesLeft: 0 })
 
-      expect(await rejectionOf(totp.confirmEnrollment(user.id, '000000'))).toMatchObject({ code: 'otp_invalid' })
+      expect(await rejectionOf(totp.confirmEnrollment(user.id, '000000'))).toMatchObject({
+        code: 'otp_invalid',
+      })
       const { recoveryCodes } = await totp.confirmEnrollment(user.id, await codeAt(begun.secret, clock))
       expect(recoveryCodes).toHaveLength(10)
       expect(new Set(recoveryCodes).size).toBe(10)
@@ -159,7 +178,9 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
       expect(before.status).toBe(200)
       const { uri } = await totp.beginEnrollment(user.id)
       await totp.confirmEnrollment(user.id, await codeAt(secretOf(uri), clock))
-      const refreshed = await direct(pb.url, '/api/collections/users/auth-refresh', { token: String(before.body.token) })
+      const refreshed = await direct(pb.url, '/api/collections/users/auth-refresh', {
+        token: String(before.body.token),
+      })
       expect(refreshed.status).toBe(401)
     })
 
@@ -182,15 +203,27 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
       })
       const path = '/api/collections/users/auth-with-password'
       expect((await direct(pb.url, path, { body: body(user) })).status).toBe(403)
-      expect((await direct(pb.url, path, { body: body(user), headers: { 'X-PocketBase-Auth-Gate': 'x'.repeat(40) } })).status).toBe(403)
+      expect(
+        (
+          await direct(pb.url, path, {
+            body: body(user),
+            headers: { 'X-PocketBase-Auth-Gate': 'x'.repeat(40) },
+          })
+        ).status,
+      ).toBe(403)
       expect((await direct(pb.url, path, { body: body(plain) })).status).toBe(200)
       // With the gate the password alone would do: only the backend that checks the code may hold it.
-      expect((await direct(pb.url, path, { body: body(user), headers: { 'X-PocketBase-Auth-Gate': gateSecret } })).status).toBe(200)
+      expect(
+        (await direct(pb.url, path, { body: body(user), headers: { 'X-PocketBase-Auth-Gate': gateSecret } }))
+          .status,
+      ).toBe(200)
     })
 
     it('refuses an OTP sign-in of an enrolled user', async () => {
       const { user } = await enrolledUser()
-      const request = await direct(pb.url, '/api/collections/users/request-otp', { body: { email: user.email } })
+      const request = await direct(pb.url, '/api/collections/users/request-otp', {
+        body: { email: user.email },
+      })
       const mail = await sink.waitForMail({ to: user.email, subjectIncludes: 'Code' })
       const answer = await direct(pb.url, '/api/collections/users/auth-with-otp', {
         body: { otpId: request.body.otpId, password: extractOtpCode(mail) },
@@ -207,7 +240,8 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
       await totp.confirmEnrollment(session.recordId, await codeAt(secretOf(uri), clock))
       clock += STEP_MS
       const methods = await fetch(`${pb.url}/api/collections/users/auth-methods`).then(
-        (response) => response.json() as Promise<{ oauth2: { providers: { authURL: string; codeVerifier: string }[] } }>,
+        (response) =>
+          response.json() as Promise<{ oauth2: { providers: { authURL: string; codeVerifier: string }[] } }>,
       )
       const provider = methods.oauth2.providers[0]!
       const callback = await followAuthorize(provider.authURL, { redirectURL: 'http://127.0.0.1:1/cb' })
@@ -252,7 +286,11 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
 
       const pending = await rejectionOf(totp.signIn(auth, { identity: user.email, password: user.password }))
       expect(pending).toBeInstanceOf(MfaRequiredError)
-      expect(pending).toMatchObject({ firstFactor: 'password', secondFactor: 'totp', expiresAt: clock + 300_000 })
+      expect(pending).toMatchObject({
+        firstFactor: 'password',
+        secondFactor: 'totp',
+        expiresAt: clock + 300_000,
+      })
       expect(auth.session).toBeNull()
       expect(events).toEqual(['mfaRequired'])
 
@@ -276,10 +314,15 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
 
     it('an mfaId expires after 5 minutes', async () => {
       const { user, secret } = await enrolledUser()
-      const error = await rejectionOf(totp.signIn(client(), { identity: user.email, password: user.password }))
+      const error = await rejectionOf(
+        totp.signIn(client(), { identity: user.email, password: user.password }),
+      )
       clock += 300_000 + 1_000
       const late = await rejectionOf(
-        totp.signIn(client(), { mfaId: (error as MfaRequiredError).mfaId, code: await codeAt(secret, clock) }),
+        totp.signIn(client(), {
+          mfaId: (error as MfaRequiredError).mfaId,
+          code: await codeAt(secret, clock),
+        }),
       )
       expect(late).toMatchObject({ code: 'invalid_credentials', reason: 'mfa_session_invalid' })
     })
@@ -329,10 +372,14 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
     it('accepts one step either way, refuses two, and each step only once', async () => {
       const { user, secret } = await enrolledUser()
       clock += STEP_MS // two steps after the enrollment's code
-      expect(await rejectionOf(totp.verify(user.id, await codeAt(secret, clock - 2 * STEP_MS)))).toMatchObject({
+      expect(
+        await rejectionOf(totp.verify(user.id, await codeAt(secret, clock - 2 * STEP_MS))),
+      ).toMatchObject({
         code: 'otp_invalid',
       })
-      expect(await rejectionOf(totp.verify(user.id, await codeAt(secret, clock + 2 * STEP_MS)))).toMatchObject({
+      expect(
+        await rejectionOf(totp.verify(user.id, await codeAt(secret, clock + 2 * STEP_MS))),
+      ).toMatchObject({
         code: 'otp_invalid',
       })
       await expect(totp.verify(user.id, await codeAt(secret, clock - STEP_MS))).resolves.toMatchObject({
@@ -394,7 +441,9 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
         retryAfterMs: 240_000,
       })
       clock += 240_000
-      await expect(totp.verify(user.id, await codeAt(secret, clock))).resolves.toMatchObject({ method: 'totp' })
+      await expect(totp.verify(user.id, await codeAt(secret, clock))).resolves.toMatchObject({
+        method: 'totp',
+      })
     })
 
     it('parallel guesses from many processes still get at most 5 failures', async () => {
@@ -425,7 +474,9 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
     it('disable needs a code; afterwards the user signs in directly again', async () => {
       const { user, recoveryCodes } = await enrolledUser()
       expect(await rejectionOf(totp.disable(user.id, '123456'))).toMatchObject({ code: 'otp_invalid' })
-      await expect(totp.disable(user.id, recoveryCodes[0]!)).resolves.toMatchObject({ method: 'recovery_code' })
+      await expect(totp.disable(user.id, recoveryCodes[0]!)).resolves.toMatchObject({
+        method: 'recovery_code',
+      })
       expect(await totp.status(user.id)).toEqual({ enabled: false, pending: false, recoveryCodesLeft: 0 })
       const answer = await direct(pb.url, '/api/collections/users/auth-with-password', {
         body: { identity: user.email, password: user.password },
@@ -438,7 +489,9 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
       const { user } = await enrolledUser()
       await totp.reset(user.id)
       expect((await totp.status(user.id)).enabled).toBe(false)
-      expect(log.lines.some((line) => line.startsWith('warn TOTP reset') && line.includes(user.id))).toBe(true)
+      expect(log.lines.some((line) => line.startsWith('warn TOTP reset') && line.includes(user.id))).toBe(
+        true,
+      )
     })
   })
 
@@ -450,7 +503,11 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
       const files = (await readdir(pb.dir)).filter((file) => file.startsWith('data.db'))
       expect(files.length).toBeGreaterThan(0)
       const bytes = Buffer.concat(await Promise.all(files.map((file) => readFile(path.join(pb.dir, file)))))
-      for (const value of [secret, ...recoveryCodes, ...recoveryCodes.map((code) => code.replace(/-/g, ''))]) {
+      for (const value of [
+        secret,
+        ...recoveryCodes,
+        ...recoveryCodes.map((code) => code.replace(/-/g, '')),
+      ]) {
         expect(bytes.includes(Buffer.from(value))).toBe(false)
       }
     })
