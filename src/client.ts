@@ -1,4 +1,10 @@
-import { childOptions, DEFAULTS, resolveConfig, type AuthClientOptions, type ResolvedConfig } from './config.js'
+import {
+  childOptions,
+  DEFAULTS,
+  resolveConfig,
+  type AuthClientOptions,
+  type ResolvedConfig,
+} from './config.js'
 import { isAuthError } from './errors/auth-error.js'
 import { NotAuthenticatedError } from './errors/session-errors.js'
 import type { AuthEventListener, AuthEventName } from './events.js'
@@ -117,7 +123,11 @@ export class AuthClient {
    * const session = await auth.authWithPassword('alice@example.com', password)
    * ```
    */
-  async authWithPassword(identity: string, password: string, options?: AuthCallOptions): Promise<AuthSession> {
+  async authWithPassword(
+    identity: string,
+    password: string,
+    options?: AuthCallOptions,
+  ): Promise<AuthSession> {
     this.#assertOpen('authWithPassword')
     return this.#life.signIns.run('password', () =>
       passwordSignIn(this.#config, this.#config.collection, identity, password, options),
@@ -318,6 +328,8 @@ export class AuthClient {
         origin,
       )
     const received = await request('caller', signal)
+    // dispose() may have come while the request ran: hand out no child that would outlive this client.
+    this.#assertOpen('impersonate')
     const child = new AuthClient(childOptions(this.#config, collection), {
       session: life.sessions.build(received),
       renew: renew === true ? () => request('background').catch(parentRejected) : undefined,
@@ -429,7 +441,11 @@ export class AuthClient {
    * @param options - `signal` cancels the request
    * @throws {AuthError} `validation_failed` (`token`, `password`), transport codes.
    */
-  async confirmEmailChange(token: string, password: string, options?: account.AccountCallOptions): Promise<void> {
+  async confirmEmailChange(
+    token: string,
+    password: string,
+    options?: account.AccountCallOptions,
+  ): Promise<void> {
     this.#assertOpen('confirmEmailChange')
     return account.confirmEmailChange(this.#config, this.#config.collection, { token, password }, options)
   }

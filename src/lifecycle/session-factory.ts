@@ -35,10 +35,13 @@ export class SessionFactory {
     const offset = boundedClockOffsetMs(received.clockOffsetMs, this.#maxSkewMs)
     if (offset === undefined && !this.#warned) {
       this.#warned = true
-      this.#logger.warn('the server Date header is off by more than maxClockSkewSeconds; using the local clock', {
-        offsetSeconds: Math.round(received.clockOffsetMs / 1000),
-        maxClockSkewSeconds: this.#maxSkewMs / 1000,
-      })
+      this.#logger.warn(
+        'the server Date header is off by more than maxClockSkewSeconds; using the local clock',
+        {
+          offsetSeconds: Math.round(received.clockOffsetMs / 1000),
+          maxClockSkewSeconds: this.#maxSkewMs / 1000,
+        },
+      )
     }
     return buildSession(received, offset ?? 0)
   }

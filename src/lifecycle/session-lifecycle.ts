@@ -87,11 +87,18 @@ export class SessionLifecycle {
   }
 
   /**
-   * Ties an impersonated child to this client: the child ends with this client's `logout()` or `dispose()`.
+   * Ties an impersonated child to this client: the child ends with this client's `logout()` or `dispose()`, at
+   * once when this client is already disposed.
    *
    * @param child - the child's lifecycle
    */
   adopt(child: SessionLifecycle): void {
+    if (this.#disposed) {
+      // An impersonate() that was in flight when this client was disposed: the child must not outlive it.
+      child.logout()
+      child.dispose()
+      return
+    }
     const children = (this.#children ??= new Set())
     // Forget collected children now and then, so a long-lived parent does not keep their empty references.
     if (children.size >= 64 && (children.size & (children.size - 1)) === 0) {

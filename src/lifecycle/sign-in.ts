@@ -51,35 +51,39 @@ export class SignInRunner {
 
   /**
    * Runs a sign-in. `request` checks its arguments synchronously before it sends anything, so a call with bad
-   * arguments fails without superseding a sign-in that is already in flight.
+   * arguments fails without superseding a sign-in that is already in flight. A request that waits for something
+   * before it sends (the `credentials` callback) asks `isCurrent()` first: after a later sign-in or `logout()` it
+   * must send nothing.
    *
    * @param factor - the flow's method, for `MfaRequiredError` and logs
-   * @param request - starts the flow's request; throws synchronously for bad arguments
+   * @param request - starts the flow's request; throws synchronously for bad arguments; `isCurrent()` tells
+   * whether this sign-in is still the latest
    * @returns the new session, stored and announced with `signedIn`
    * @throws {MfaRequiredError} `mfa_required`, with `expiresAt` when the MFA duration is known; emits
    * `mfaRequired`.
-   * @throws {AbortedError} `aborted` when a later sign-in or `logout()` superseded this one.
+   * @throws {AbortedError} `aborted` when a later sign-in or `logout()` superseded this one (also while the MFA
+   * duration was being looked up; then no `mfaRequired` is emitted).
    */
-  async run(factor: FirstFactor, request: () => Promise<ReceivedAuth>): Promise<AuthSession> {
+  async run(
+    factor: FirstFactor,
+    request: (isCurrent: () => boolean) => Promise<ReceivedAuth>,
+  ): Promise<AuthSession> {
     const state = this.#state
+    // Assigned right after `request` starts; `isCurrent` is only called after the request's first await.
+    let intent = 0
     let pending: Promise<ReceivedAuth>
     try {
-      pending = request()
+      pending = request(() => intent !== 0 && state.isLatestSignIn(intent))
     } catch (error) {
       this.#logFailure(factor, error)
       throw error
     }
-    const intent = state.beginSignIn()
+    intent = state.beginSignIn()
     let received: ReceivedAuth
     try {
       received = await pending
     } catch (error) {
-      if (error instanceof MfaRequiredError) {
-        // No mfaRequired event for an attempt that a later sign-in or logout() replaced.
-        throw state.isLatestSignIn(intent)
-          ? await this.#mfaRequired(error, factor)
-          : superseded(factor, error)
-      }
+      if (error instanceof MfaRequiredError) throw await this.#mfaRequired(error, factor, intent)
       this.#logFailure(factor, error)
       throw error
     }
@@ -107,13 +111,19 @@ export class SignInRunner {
     return Object.freeze({ ...session, meta: readOAuth2Meta(meta) })
   }
 
-  async #mfaRequired(error: MfaRequiredError, factor: FirstFactor): Promise<MfaRequiredError> {
+  /**
+   * The `MfaRequiredError` to throw, with `expiresAt`, and the `mfaRequired` event; or `aborted` (no event) for an
+   * attempt that a later sign-in or `logout()` replaced, also while the MFA duration was being looked up.
+   */
+  async #mfaRequired(error: MfaRequiredError, factor: FirstFactor, intent: number): Promise<AuthError> {
     const config = this.#config
+    if (!this.#state.isLatestSignIn(intent)) return superseded(factor, error)
     // A second factor of another entry (totp) sets its own expiry; PocketBase's comes from auth-methods.
     const duration =
       error.expiresAt === undefined
         ? (this.#mfaDurationSeconds ?? (await this.#lookUpMfaDuration()))
         : undefined
+    if (!this.#state.isLatestSignIn(intent)) return superseded(factor, error)
     const expiresAt = error.expiresAt ?? (duration === undefined ? undefined : config.now() + duration * 1000)
     const enriched = new MfaRequiredError(error.mfaId, factor, expiresAt, {
       ...(error.status === undefined ? {} : { status: error.status }),

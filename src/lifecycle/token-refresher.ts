@@ -130,7 +130,9 @@ export class TokenRefresher {
     const renew = this.#renew
     if (!session.refreshable && renew === undefined) {
       return Promise.reject(
-        new TokenNotRefreshableError('authRefresh: an impersonation token is not refreshable; impersonate again'),
+        new TokenNotRefreshableError(
+          'authRefresh: an impersonation token is not refreshable; impersonate again',
+        ),
       )
     }
     const version = this.#state.version

@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { ConfigError } from '../errors/config-error.js'
 import { NotAuthenticatedError } from '../errors/session-errors.js'
+import { AbortedError } from '../errors/transport.js'
 import { passwordSignIn } from '../flows/password.js'
 import { isNonEmptyString } from '../narrow.js'
 import type { AuthSession, PasswordCredentials } from '../session/types.js'
@@ -49,23 +50,36 @@ export class UnattendedSignIn {
     return promise
   }
 
-  async #signIn(credentials: NonNullable<ResolvedConfig['credentials']>): Promise<AuthSession> {
-    let given: unknown
-    try {
-      given = await credentials()
-    } catch (error) {
-      if (isAuthError(error)) throw error
-      throw new NotAuthenticatedError('the `credentials` callback failed; see `cause`', { cause: error })
-    }
-    const { identity, password } = (given ?? {}) as Partial<PasswordCredentials>
-    if (!isNonEmptyString(identity) || !isNonEmptyString(password)) {
-      throw new ConfigError(
-        [{ path: 'credentials', message: 'must resolve to { identity, password } with non-empty strings' }],
-        'Invalid credentials callback',
-      )
-    }
+  /** Asks the callback, then (unless a later sign-in or `logout()` came meanwhile) sends the password sign-in. */
+  #signIn(credentials: NonNullable<ResolvedConfig['credentials']>): Promise<AuthSession> {
     const { collection, logger } = this.#config
-    logger.info('signing in with credentials', { collection })
-    return this.#signIns.run('password', () => passwordSignIn(this.#config, collection, identity, password))
+    return this.#signIns.run('password', async (isCurrent) => {
+      const { identity, password } = await ask(credentials)
+      // The callback may take a while (a vault): a logout() meanwhile must not be undone by this sign-in.
+      if (!isCurrent()) {
+        throw new AbortedError('credentials sign-in discarded: a later sign-in or logout() superseded it')
+      }
+      logger.info('signing in with credentials', { collection })
+      return passwordSignIn(this.#config, collection, identity, password)
+    })
   }
+}
+
+/** Calls the `credentials` callback and checks what it gives. */
+async function ask(credentials: NonNullable<ResolvedConfig['credentials']>): Promise<PasswordCredentials> {
+  let given: unknown
+  try {
+    given = await credentials()
+  } catch (error) {
+    if (isAuthError(error)) throw error
+    throw new NotAuthenticatedError('the `credentials` callback failed; see `cause`', { cause: error })
+  }
+  const { identity, password } = (given ?? {}) as Partial<PasswordCredentials>
+  if (!isNonEmptyString(identity) || !isNonEmptyString(password)) {
+    throw new ConfigError(
+      [{ path: 'credentials', message: 'must resolve to { identity, password } with non-empty strings' }],
+      'Invalid credentials callback',
+    )
+  }
+  return { identity, password }
 }
