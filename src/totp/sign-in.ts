@@ -15,6 +15,7 @@ import {
   type ResolvedConfig,
 } from '../kit.js'
 import {
+  AbortedError,
   ConfigError,
   InvalidCredentialsError,
   MfaRequiredError,
@@ -91,9 +92,13 @@ export async function signIn(
   const gated: ResolvedConfig = { ...config, gateSecret: context.gateSecret }
   if ('mfaId' in input) return finish(context, auth, gated, input)
   const factor: FirstFactor = 'identity' in input ? 'password' : 'otpId' in input ? 'otp' : 'oauth2'
-  return runSignIn(auth, factor, () => {
+  return runSignIn(auth, factor, (_config, isCurrent) => {
     const first = firstFactor(gated, input)
-    return first.then((received) => secondFactor(context, received, factor, input.code))
+    return first.then((received) => {
+      // A later sign-in or logout() came while the first factor ran: do not spend the TOTP code on it.
+      if (!isCurrent()) throw new AbortedError('totp.signIn: superseded by a later sign-in or logout()')
+      return secondFactor(context, received, factor, input.code)
+    })
   })
 }
 

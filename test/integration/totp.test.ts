@@ -327,6 +327,17 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
       expect(late).toMatchObject({ code: 'invalid_credentials', reason: 'mfa_session_invalid' })
     })
 
+    it('a logout() during the first factor aborts the sign-in without spending the code', async () => {
+      const { user, secret } = await enrolledUser()
+      const auth = client()
+      const code = await codeAt(secret, clock)
+      const pending = totp.signIn(auth, { identity: user.email, password: user.password, code })
+      auth.logout()
+      expect(await rejectionOf(pending)).toMatchObject({ code: 'aborted' })
+      expect(auth.session).toBeNull()
+      await expect(totp.verify(user.id, code)).resolves.toMatchObject({ method: 'totp' })
+    })
+
     it('signs in a user without TOTP on the first factor alone', async () => {
       const plain = await createUser(pb, 'users', { verified: true })
       const session = await totp.signIn(client(), { identity: plain.email, password: plain.password })
