@@ -32,18 +32,21 @@ describe('admin helpers check their arguments before any request', () => {
   })
 
   it('configureAuth', async () => {
-    expect(await issues(admin.configureAuth('users', { otp: { duration: 1 }, mfa: { enabled: 'yes' } } as never))).toEqual([
-      'otp',
-      'mfa',
+    expect(
+      await issues(admin.configureAuth('users', { otp: { duration: 1 }, mfa: { enabled: 'yes' } } as never)),
+    ).toEqual(['otp', 'mfa'])
+    expect(await issues(admin.configureAuth('users', { password: { identityFields: [] } }))).toEqual([
+      'password',
     ])
-    expect(await issues(admin.configureAuth('users', { password: { identityFields: [] } }))).toEqual(['password'])
     expect(await issues(admin.configureAuth('users', { providers: [] } as never))).toEqual(['providers'])
     expect(await issues(admin.configureAuth('', {}))).toEqual(['collection'])
   })
 
   it('upsertOAuth2Provider', async () => {
     expect(
-      await issues(admin.upsertOAuth2Provider('users', { name: 'oidc', clientId: '', clientSecret: '' } as never)),
+      await issues(
+        admin.upsertOAuth2Provider('users', { name: 'oidc', clientId: '', clientSecret: '' } as never),
+      ),
     ).toEqual(['options.clientId', 'options.clientSecret', 'options.discoveryUrl'])
     expect(
       await issues(
@@ -59,7 +62,9 @@ describe('admin helpers check their arguments before any request', () => {
 
   it('testEmail, setRateLimits, createApiKey, revokeTokens', async () => {
     expect(await issues(admin.testEmail('not an address'))).toEqual(['to'])
-    expect(await issues(admin.testEmail('a@example.com', { template: 'nope' as never }))).toEqual(['options.template'])
+    expect(await issues(admin.testEmail('a@example.com', { template: 'nope' as never }))).toEqual([
+      'options.template',
+    ])
     expect(await issues(admin.setRateLimits([{ label: '', maxRequests: 1.5, duration: 0 }]))).toEqual([
       'rules.0.label',
       'rules.0.maxRequests',

@@ -1,10 +1,19 @@
 import { generate } from 'otplib'
 import { describe, expect, it } from 'vitest'
-import { matchingStep, newRecoveryCodes, newTotpSecret, otpauthUri, qrSvg, shapeOf, stepAt } from '../../src/totp/codes.js'
+import {
+  matchingStep,
+  newRecoveryCodes,
+  newTotpSecret,
+  otpauthUri,
+  qrSvg,
+  shapeOf,
+  stepAt,
+} from '../../src/totp/codes.js'
 import { decodeQrSvg } from './helpers.js'
 
 const NOW = 1_800_000_015_000
-const code = (secret: string, ms: number): Promise<string> => generate({ secret, epoch: Math.floor(ms / 1000) })
+const code = (secret: string, ms: number): Promise<string> =>
+  generate({ secret, epoch: Math.floor(ms / 1000) })
 
 describe('TOTP codes', () => {
   it('secrets are 160-bit base32', () => {

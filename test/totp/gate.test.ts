@@ -14,7 +14,11 @@ describe('the authRule gate', () => {
   })
 
   it('an empty rule becomes the gate alone', () => {
-    expect(planAuthRule('', SECRET, '_pb_users_auth_')).toEqual({ change: true, rule: clause, why: 'add-gate' })
+    expect(planAuthRule('', SECRET, '_pb_users_auth_')).toEqual({
+      change: true,
+      rule: clause,
+      why: 'add-gate',
+    })
     expect(planAuthRule('   ', SECRET, '_pb_users_auth_')).toMatchObject({ rule: clause })
   })
 

@@ -10,7 +10,11 @@ const NOW = 1_800_000_000_000
 
 describe('parseKey', () => {
   it('takes 32 bytes in base64 (padded or not) or base64url', () => {
-    for (const text of [raw.toString('base64'), raw.toString('base64').replace(/=+$/, ''), raw.toString('base64url')]) {
+    for (const text of [
+      raw.toString('base64'),
+      raw.toString('base64').replace(/=+$/, ''),
+      raw.toString('base64url'),
+    ]) {
       expect(Buffer.from(parseKey(text)!)).toEqual(raw)
     }
     expect(Buffer.from(parseKey(`  ${raw.toString('base64')}\n`)!)).toEqual(raw)
@@ -26,9 +30,15 @@ describe('parseKey', () => {
 
 describe('DerivedKeys', () => {
   it('derives a different key per purpose, the same one every time', async () => {
-    const [secret, mfa, recovery] = await Promise.all([keys.get('secret'), keys.get('mfa'), keys.get('recovery')])
+    const [secret, mfa, recovery] = await Promise.all([
+      keys.get('secret'),
+      keys.get('mfa'),
+      keys.get('recovery'),
+    ])
     expect(new Set([secret, mfa, recovery].map((key) => Buffer.from(key).toString('hex'))).size).toBe(3)
-    expect(Buffer.from(await new DerivedKeys(Uint8Array.from(raw)).get('secret'))).toEqual(Buffer.from(secret))
+    expect(Buffer.from(await new DerivedKeys(Uint8Array.from(raw)).get('secret'))).toEqual(
+      Buffer.from(secret),
+    )
     expect(Buffer.from(secret)).not.toEqual(raw)
   })
 
@@ -53,8 +63,12 @@ describe('sealed values', () => {
     const sealed = await seal(keys, 'secret', binding, { sec: 's' }, NOW)
     expect(await open(keys, 'pending', sealed, NOW, binding)).toEqual({ failure: 'invalid' })
     expect(await open(keys, 'mfa', sealed, NOW, {})).toEqual({ failure: 'invalid' })
-    expect(await open(keys, 'secret', sealed, NOW, { ...binding, recordId: 'other' })).toEqual({ failure: 'invalid' })
-    expect(await open(keys, 'secret', sealed, NOW, { ...binding, collection: 'staff' })).toEqual({ failure: 'invalid' })
+    expect(await open(keys, 'secret', sealed, NOW, { ...binding, recordId: 'other' })).toEqual({
+      failure: 'invalid',
+    })
+    expect(await open(keys, 'secret', sealed, NOW, { ...binding, collection: 'staff' })).toEqual({
+      failure: 'invalid',
+    })
     const other = new DerivedKeys(Uint8Array.from(randomBytes(32)))
     expect(await open(other, 'secret', sealed, NOW, binding)).toEqual({ failure: 'invalid' })
   })

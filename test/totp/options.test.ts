@@ -4,7 +4,11 @@ import { ConfigError, createAuthClient, MfaRequiredError } from '../../src/index
 import { createTotp } from '../../src/totp/index.js'
 import { newGateSecret, newKey } from './helpers.js'
 
-const superuser = createAuthClient({ url: 'http://127.0.0.1:1', collection: '_superusers', autoRefresh: false })
+const superuser = createAuthClient({
+  url: 'http://127.0.0.1:1',
+  collection: '_superusers',
+  autoRefresh: false,
+})
 const user = createAuthClient({ url: 'http://127.0.0.1:1', autoRefresh: false })
 const key = newKey()
 const gateSecret = newGateSecret()
@@ -55,16 +59,20 @@ describe('createTotp options', () => {
 
   it('says which variable is missing', () => {
     const error = configError(() => createTotp({ superuser, issuer: 'Acme' }))
-    expect(error.issues.map((issue) => issue.path)).toEqual(['key (POCKETBASE_TOTP_KEY)', 'gateSecret (POCKETBASE_TOTP_GATE)'])
+    expect(error.issues.map((issue) => issue.path)).toEqual([
+      'key (POCKETBASE_TOTP_KEY)',
+      'gateSecret (POCKETBASE_TOTP_GATE)',
+    ])
   })
 
   it('refuses a missing options object, a non-client and unknown options', () => {
     expect(configError(() => createTotp(undefined as never)).issues[0]?.path).toBe('(options)')
-    expect(configError(() => createTotp({ superuser: {} as never, issuer: 'A', key, gateSecret })).issues[0]?.path).toBe(
-      'superuser',
-    )
     expect(
-      configError(() => createTotp({ superuser, issuer: 'A', key, gateSecret, extra: 1 } as never)).issues[0]?.message,
+      configError(() => createTotp({ superuser: {} as never, issuer: 'A', key, gateSecret })).issues[0]?.path,
+    ).toBe('superuser')
+    expect(
+      configError(() => createTotp({ superuser, issuer: 'A', key, gateSecret, extra: 1 } as never)).issues[0]
+        ?.message,
     ).toBe('unknown option')
   })
 
@@ -85,7 +93,11 @@ describe('MfaRequiredError with a TOTP second factor', () => {
     const error = new MfaRequiredError('sealed', 'password', 1_800_000_000_000, { secondFactor: 'totp' })
     expect(error.secondFactor).toBe('totp')
     expect(error.message).toContain('TOTP')
-    expect(error.toJSON()).toMatchObject({ code: 'mfa_required', firstFactor: 'password', secondFactor: 'totp' })
+    expect(error.toJSON()).toMatchObject({
+      code: 'mfa_required',
+      firstFactor: 'password',
+      secondFactor: 'totp',
+    })
     const plain = new MfaRequiredError('id', 'otp', undefined)
     expect(plain.secondFactor).toBeUndefined()
     expect(plain.toJSON()).not.toHaveProperty('secondFactor')
