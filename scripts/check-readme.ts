@@ -12,7 +12,12 @@ import ts from 'typescript'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const outDir = path.join(root, 'node_modules', '.cache', 'check-readme')
-const ENTRIES = { 'pocketbase-auth': 'src/index.ts', 'pocketbase-auth/node': 'src/node/index.ts' }
+const ENTRIES = {
+  'pocketbase-auth': 'src/index.ts',
+  'pocketbase-auth/node': 'src/node/index.ts',
+  'pocketbase-auth/totp': 'src/totp/index.ts',
+  'pocketbase-auth/admin': 'src/admin/index.ts',
+}
 
 /** Sample variables README snippets use without declaring them. */
 const SAMPLES = `
@@ -25,6 +30,7 @@ declare const newEmail: string
 declare const callbackUrl: string
 declare const auth: import('pocketbase-auth').AuthClient
 declare const admin: import('pocketbase-auth').AuthClient
+declare const totp: import('pocketbase-auth/totp').Totp
 `
 
 interface Block {

@@ -27,14 +27,15 @@ export interface TotpOptions {
   issuer: string
   /**
    * 32 random bytes, base64 or base64url (`openssl rand -base64 32`), that encrypt the TOTP secrets and seal
-   * `mfaId`s. PocketBase never sees it. @default process.env.POCKETBASE_TOTP_KEY
+   * `mfaId`s. PocketBase never sees it. `undefined` (an unset variable) reads the environment.
+   * @default process.env.POCKETBASE_TOTP_KEY
    */
-  key?: string
+  key?: string | undefined
   /**
    * The secret of the collection's `authRule` gate (32+ characters of `A-Z a-z 0-9 _ -`), sent on the first
-   * factor of `signIn`. @default process.env.POCKETBASE_TOTP_GATE
+   * factor of `signIn`. `undefined` reads the environment. @default process.env.POCKETBASE_TOTP_GATE
    */
-  gateSecret?: string
+  gateSecret?: string | undefined
   /**
    * The base collection that records used time steps, used recovery codes, used `mfaId`s and failed attempts
    * (one row each; a unique index makes every claim atomic across processes). Created by `install()`.

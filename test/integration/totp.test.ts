@@ -523,7 +523,7 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
       }
     })
 
-    it('the record as its own user shows no TOTP field', async () => {
+    it('the user can neither read nor change the TOTP fields, nor read the claims', async () => {
       const { user, secret } = await enrolledUser()
       const session = await totp.signIn(client(), {
         identity: user.email,
@@ -535,6 +535,18 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
       })
       const body = (await response.json()) as Record<string, unknown>
       expect(Object.keys(body).filter((name) => name.startsWith('totp'))).toEqual([])
+      // Nor can the user turn TOTP off behind the backend's back: PocketBase keeps hidden fields for superusers.
+      const patch = await fetch(`${pb.url}/api/collections/users/records/${user.id}`, {
+        method: 'PATCH',
+        headers: { authorization: session.token, 'content-type': 'application/json' },
+        body: JSON.stringify({ totpSecret: '', totpRecovery: '' }),
+      })
+      expect(patch.status).toBe(200)
+      expect(await totp.status(user.id)).toMatchObject({ enabled: true, recoveryCodesLeft: 10 })
+      const claims = await fetch(`${pb.url}/api/collections/users_totp_claims/records`, {
+        headers: { authorization: session.token },
+      })
+      expect(claims.status).toBe(403)
     })
 
     it('no secret, code, key or gate secret in a log line or an error', async () => {
