@@ -102,11 +102,20 @@ function badRequest(
   return new ValidationError(message, {}, options)
 }
 
+/** PocketBase's answer when a collection's `authRule` refuses a sign-in or refresh. */
+const AUTH_RULE_REFUSED = "The request doesn't satisfy the collection requirements to authenticate."
+
 function explainForbidden(serverMessage: string | undefined, path: string): string {
   const disabled = serverMessage?.match(/not configured to allow (.+) authentication/)
   const collection = path.match(/^\/api\/collections\/([^/]+)\//)?.[1]
   if (disabled?.[1] !== undefined && collection !== undefined) {
     return `${disabled[1]} authentication is not enabled on collection "${decodeURIComponent(collection)}"`
+  }
+  if (serverMessage === AUTH_RULE_REFUSED && collection !== undefined) {
+    return (
+      `the authRule of collection "${decodeURIComponent(collection)}" refused it (behind a TOTP gate, a user ` +
+      'with TOTP signs in only through the backend: totp.signIn, or a client with its gateSecret)'
+    )
   }
   return serverMessage ?? 'forbidden'
 }

@@ -212,6 +212,10 @@ describe.skipIf(bin === undefined)('TOTP against a real PocketBase', () => {
         ).status,
       ).toBe(403)
       expect((await direct(pb.url, path, { body: body(plain) })).status).toBe(200)
+      // The SDK's own client, without the gate secret, gets forbidden naming the gate.
+      const refused = await rejectionOf(client().authWithPassword(user.email, user.password))
+      expect(refused).toMatchObject({ code: 'forbidden', status: 403 })
+      expect((refused as Error).message).toContain('TOTP gate')
       // With the gate the password alone would do: only the backend that checks the code may hold it.
       expect(
         (await direct(pb.url, path, { body: body(user), headers: { 'X-PocketBase-Auth-Gate': gateSecret } }))
