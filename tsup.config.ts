@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     node: 'src/node/index.ts',
+    testing: 'src/testing/index.ts',
     totp: 'src/totp/index.ts',
     admin: 'src/admin/index.ts',
   },
@@ -13,7 +14,7 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   platform: 'neutral',
-  // The entries share chunks, so `pocketbase-auth/node`, `/totp` and `/admin` throw the very classes
+  // The entries share chunks, so `pocketbase-auth/node`, `/testing`, `/totp` and `/admin` throw the very classes
   // `pocketbase-auth` exports.
   splitting: true,
   treeshake: true,
@@ -21,5 +22,6 @@ export default defineConfig({
   esbuildOptions(options, context) {
     if (context.format === 'cjs') options.alias = { pocketbase: 'pocketbase/cjs' }
   },
-  external: ['pocketbase', 'jose', 'zod', 'dotenv', 'otplib', 'uqr', /^node:/],
+  // The testing kit's optional peers are imported lazily, never bundled.
+  external: ['pocketbase', 'jose', 'zod', 'dotenv', 'otplib', 'uqr', 'smtp-server', 'mailparser', /^node:/],
 })

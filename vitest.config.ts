@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**'],
+          exclude: ['test/integration/**', 'test/compat/**'],
           environment: 'node',
           setupFiles: ['test/setup/fail-on-unhandled.ts'],
         },
@@ -23,6 +23,19 @@ export default defineConfig({
           // Each file starts its own PocketBase; two cores, so keep it modest.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          // Every main flow against each supported PocketBase version: one file (and server) per version.
+          name: 'compat',
+          include: ['test/compat/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: ['test/setup/fail-on-unhandled.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

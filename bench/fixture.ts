@@ -1,5 +1,6 @@
 /** A real local PocketBase with one user and a few posts, shared by the benchmarks. */
-import { createBaseCollection, createUser, startPocketBase, type PocketBaseHandle } from '../dev/index.js'
+import { createBaseCollection, createUser } from '../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../src/testing/index.js'
 
 /** What the benchmarks run against. */
 export interface BenchServer {

@@ -2,8 +2,13 @@
  * Typed one-call helpers that create collections and auth records through a PocketBase handle's superuser API.
  * @module
  */
-import { randomBytes } from 'node:crypto'
-import type { CollectionModel, SuperuserClient } from './configure.js'
+import {
+  createUserRecord,
+  type CollectionModel,
+  type CreatedUser,
+  type SuperuserClient,
+  type UserRecord,
+} from '../src/testing/records.js'
 
 /** A field definition for `fields`, e.g. `{ name: 'nickname', type: 'text', max: 100 }`. */
 export interface FieldSpec {
@@ -22,14 +27,7 @@ export interface CollectionRules {
 }
 
 /** An auth record as a superuser sees it. */
-export interface AuthRecord {
-  id: string
-  collectionId: string
-  collectionName: string
-  email: string
-  verified: boolean
-  [field: string]: unknown
-}
+export type AuthRecord = UserRecord
 
 /**
  * Create an auth collection. Every identity field other than `email` gets a UNIQUE index (PocketBase requires
@@ -98,25 +96,21 @@ export async function createBaseCollection(
   })
 }
 
-/** What `createUser` returns: the record plus the plaintext password it was created with. */
-export type CreatedUser = AuthRecord & { password: string }
+export type { CreatedUser }
 
 /**
- * Create a record in an auth collection as superuser.
+ * Create a record in an auth collection as superuser (`pb.createUser(data, { collection })` of the testing kit,
+ * for any superuser client).
  * @param data.email - @default a unique `user-<random>@example.com`
- * @param data.password - @default a random 20-character password
+ * @param data.password - @default a random password
  * @param data.verified - @default false
  */
-export async function createUser(
+export function createUser(
   pb: SuperuserClient,
   collection: string,
   data: { email?: string; password?: string; verified?: boolean; [field: string]: unknown } = {},
 ): Promise<CreatedUser> {
-  const email = data.email ?? `user-${randomBytes(6).toString('hex')}@example.com`
-  const password = data.password ?? `Pw-${randomBytes(12).toString('base64url')}`
-  const body = { ...data, email, password, passwordConfirm: password, verified: data.verified ?? false }
-  const record = await pb.api<AuthRecord>('POST', `/api/collections/${collection}/records`, body)
-  return { ...record, password }
+  return createUserRecord(pb, data, { collection })
 }
 
 /** Read a collection by name or id. */

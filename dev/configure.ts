@@ -3,18 +3,9 @@
  * and rate limits (collections and users are in `collections.ts`).
  * @module
  */
-import type { PocketBaseHandle } from './pocketbase.js'
+import { patchCollection, type CollectionModel, type SuperuserClient } from '../src/testing/records.js'
 
-/** Anything with the superuser `api()` of a {@link PocketBaseHandle}. */
-export type SuperuserClient = Pick<PocketBaseHandle, 'api'>
-
-/** A collection as the API returns it (only the fields the harness reads are typed). */
-export interface CollectionModel {
-  id: string
-  name: string
-  type: 'auth' | 'base' | 'view'
-  [key: string]: unknown
-}
+export type { CollectionModel, SuperuserClient }
 
 /** One rate-limit rule of `settings.rateLimits.rules`. */
 export interface RateLimitRule {
@@ -145,8 +136,4 @@ export function enableRateLimits(pb: SuperuserClient, rules?: RateLimitRule[]): 
 /** Turn the rate limiter off again (the rules are kept). */
 export function disableRateLimits(pb: SuperuserClient): Promise<SettingsModel> {
   return pb.api('PATCH', '/api/settings', { rateLimits: { enabled: false } })
-}
-
-function patchCollection(pb: SuperuserClient, collection: string, body: object): Promise<CollectionModel> {
-  return pb.api('PATCH', `/api/collections/${encodeURIComponent(collection)}`, body)
 }

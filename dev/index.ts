@@ -1,15 +1,12 @@
 /**
- * The real-parts dev harness: a real PocketBase, SMTP sink, OpenID provider and counting proxy on loopback.
+ * The repository's dev-only harness, on top of the public testing kit (`src/testing/`, published as
+ * `pocketbase-auth/testing`): a real OpenID provider, a counting proxy, a browser stand-in for OAuth2
+ * redirects, a standalone SMTP sink, and one-call helpers that configure collections for the project's own tests.
+ * The PocketBase server itself (`startPocketBase`) comes from the kit.
  * @module
  */
-export { startPocketBase, findPocketBaseBinary } from './pocketbase.js'
-export type { PocketBaseHandle, StartPocketBaseOptions } from './pocketbase.js'
-export { PocketBaseApiError, superuserApi } from './superuser-api.js'
-export type { HttpMethod, SuperuserApi } from './superuser-api.js'
-export { startSmtpSink, extractOtpCode, extractActionToken } from './smtp-sink.js'
-export type { SmtpSink, MailMatcher, ActionKind } from './smtp-sink.js'
-export { parseMail } from './mime.js'
-export type { Mail, Envelope } from './mime.js'
+export { startSmtpSink } from '../src/testing/smtp-sink.js'
+export type { MailMatcher, SmtpSink } from '../src/testing/smtp-sink.js'
 export { startOidcProvider } from './oidc-provider.js'
 export type { OidcProvider, OidcUser } from './oidc-provider.js'
 export { followAuthorize } from './browser.js'

@@ -15,10 +15,11 @@ const auth = createAuthClient({ url: pocketBaseUrl() })
 
 try {
   const session = await authWithOAuth2Loopback(auth, 'oidc', {
-    openUrl: (url) => {
+    openUrl: async (url) => {
       console.log(`Open this URL to sign in:\n  ${url}`)
-      // Do not await: the callback only completes after this function has returned.
-      if (process.env['EXAMPLE_FOLLOW_AUTH_URL'] === '1') fetch(url).catch(() => undefined)
+      // openUrl runs beside the wait, so it may wait for the browser (as `open(url, { wait: true })` does):
+      // here the script plays the browser and follows the provider's redirect back to the listener.
+      if (process.env['EXAMPLE_FOLLOW_AUTH_URL'] === '1') await (await fetch(url)).body?.cancel()
     },
     timeoutMs: 120_000,
     createData: { name: 'Created through OAuth2' }, // used only when PocketBase creates a new user

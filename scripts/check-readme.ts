@@ -15,6 +15,7 @@ const outDir = path.join(root, 'node_modules', '.cache', 'check-readme')
 const ENTRIES = {
   'pocketbase-auth': 'src/index.ts',
   'pocketbase-auth/node': 'src/node/index.ts',
+  'pocketbase-auth/testing': 'src/testing/index.ts',
   'pocketbase-auth/totp': 'src/totp/index.ts',
   'pocketbase-auth/admin': 'src/admin/index.ts',
 }

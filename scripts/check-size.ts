@@ -30,6 +30,7 @@ interface Entry {
 const ENTRIES: readonly Entry[] = [
   { name: 'pocketbase-auth', file: 'src/index.ts', budgetBytes: 16 * 1024, platform: 'neutral' },
   { name: 'pocketbase-auth/node', file: 'src/node/index.ts', budgetBytes: 24 * 1024, platform: 'node' },
+  { name: 'pocketbase-auth/testing', file: 'src/testing/index.ts', budgetBytes: 10 * 1024, platform: 'node' },
   // A backend entry, measured at 48.8 kB: jose's JWE (31 kB minified: it carries every JWE algorithm, we use
   // dir + A256GCM), zod/mini, otplib with noble's HMAC and scure's base32, uqr's QR encoder, and the core.
   { name: 'pocketbase-auth/totp', file: 'src/totp/index.ts', budgetBytes: 52 * 1024, platform: 'neutral' },

@@ -1,8 +1,9 @@
 /**
  * A ready-to-use development PocketBase for `npm run pb`, `npm run demo` and the examples run in CI: a real
- * PocketBase (the pinned npm binary), an SMTP sink that prints each mail, a local OpenID provider, demo users,
- * OTP on `users`, MFA on `staff`, a `posts` collection owned by users, and a tiny "mailbox" HTTP endpoint that
- * hands the latest mail per address to scripts that cannot read the console (the examples in CI).
+ * PocketBase from the testing kit (the pinned npm binary, with its SMTP sink; each mail is reported), a local
+ * OpenID provider, demo users, OTP on `users`, MFA on `staff`, a `posts` collection owned by users, and a tiny
+ * "mailbox" HTTP endpoint that hands the latest mail per address to scripts that cannot read the console (the
+ * examples in CI).
  * @module
  */
 import { createServer, type Server } from 'node:http'
@@ -15,15 +16,16 @@ import {
   createUser,
   enableMfa,
   enableOtp,
-  extractOtpCode,
   startOidcProvider,
-  startPocketBase,
-  startSmtpSink,
-  type Mail,
   type OidcProvider,
-  type PocketBaseHandle,
-  type SmtpSink,
 } from '../dev/index.js'
+import {
+  extractOtpCode,
+  startPocketBase,
+  type Mail,
+  type Mailbox,
+  type PocketBaseHandle,
+} from '../src/testing/index.js'
 
 /** Superuser defaults; they match `.env.example`. */
 export const DEFAULT_SUPERUSER = Object.freeze({ email: 'admin@example.com', password: 'Sup3rSecret!pw' })
@@ -73,7 +75,6 @@ export interface DevEnvironmentOptions {
 /** A running dev environment. */
 export interface DevEnvironment {
   readonly pb: PocketBaseHandle
-  readonly sink: SmtpSink
   readonly oidc: OidcProvider
   /** e.g. `http://127.0.0.1:41234`, or `undefined` without a mailbox. */
   readonly mailboxUrl: string | undefined
@@ -98,14 +99,12 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
       ...(options.dir === undefined ? {} : { dir: options.dir }),
     })
     stops.push(() => pb.stop())
-    const sink = await startSmtpSink()
-    stops.push(() => sink.stop())
     const oidc = await startOidcProvider()
     stops.push(() => oidc.stop())
     oidc.setUser({ ...DEMO_OIDC_USER })
 
     const summaries: MailSummary[] = []
-    const watcher = watchMails(sink, (summary) => {
+    const watcher = watchMails(pb.mail, (summary) => {
       summaries.push(summary)
       options.onMail?.(summary)
     })
@@ -118,18 +117,13 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
       mailboxUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     }
 
-    await setUpDemoData(pb, sink, oidc)
+    await setUpDemoData(pb, oidc)
     return {
       pb,
-      sink,
       oidc,
       mailboxUrl,
       async waitForOtpCode(email, timeoutMs = 10_000) {
-        const mail = await sink.waitForMail(
-          (candidate) => candidate.to.includes(email) && /Code \d+/.test(candidate.subject),
-          timeoutMs,
-        )
-        return extractOtpCode(mail)
+        return extractOtpCode(await pb.mail.next(email, { subjectIncludes: 'Code ', timeoutMs }))
       },
       stop: stopAll,
     }
@@ -139,8 +133,8 @@ export async function startDevEnvironment(options: DevEnvironmentOptions = {}): 
   }
 }
 
-async function setUpDemoData(pb: PocketBaseHandle, sink: SmtpSink, oidc: OidcProvider): Promise<void> {
-  await configureSmtp(pb, sink, { appName: 'pocketbase-auth dev' })
+async function setUpDemoData(pb: PocketBaseHandle, oidc: OidcProvider): Promise<void> {
+  await configureSmtp(pb, pb.mail.smtp, { appName: 'pocketbase-auth dev' })
   await enableOtp(pb, 'users')
   await configureOidc(pb, 'users', oidc)
   await createAuthCollection(pb, 'staff', { fields: [{ name: 'name', type: 'text', max: 100 }] })
@@ -181,12 +175,16 @@ async function setUpDemoData(pb: PocketBaseHandle, sink: SmtpSink, oidc: OidcPro
   })
 }
 
-/** Polls the sink's mail list (it has no callback) and reports each new mail once. */
-function watchMails(sink: SmtpSink, report: (summary: MailSummary) => void): ReturnType<typeof setInterval> {
+/** Polls the mailbox (it has no callback) and reports each new mail once. */
+function watchMails(
+  mailbox: Mailbox,
+  report: (summary: MailSummary) => void,
+): ReturnType<typeof setInterval> {
   let seen = 0
   const timer = setInterval(() => {
-    while (seen < sink.mails.length) {
-      const mail = sink.mails[seen++]
+    const mails = mailbox.all()
+    while (seen < mails.length) {
+      const mail = mails[seen++]
       if (mail !== undefined) report(summarize(mail))
     }
   }, 25)

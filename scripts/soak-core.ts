@@ -8,13 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { getHeapStatistics } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import {
-  createBaseCollection,
-  createUser,
-  setAuthTokenDuration,
-  startPocketBase,
-  type PocketBaseHandle,
-} from '../dev/index.js'
+import { createBaseCollection, createUser, setAuthTokenDuration } from '../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../src/testing/index.js'
 import { createAuthClient, createDbInterface, isAuthError, type AuthClient } from '../src/index.js'
 
 /** Options of {@link runSoak}. */

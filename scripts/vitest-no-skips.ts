@@ -4,7 +4,7 @@
  * filtered with `-t` skips tests on purpose and is not checked.
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { findPocketBaseBinary } from '../dev/index.js'
+import { findPocketBaseBinary } from '../src/testing/index.js'
 
 export default class NoSkipsReporter implements Reporter {
   #filteredByName = false

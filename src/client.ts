@@ -17,6 +17,7 @@ import {
   oauth2CodeSignIn,
   parseOAuth2Callback,
   startOAuth2,
+  type CompleteOAuth2Options,
   type OAuth2Callback,
   type OAuth2SignInOptions,
   type StartOAuth2Options,
@@ -206,16 +207,17 @@ export class AuthClient {
    * Resolves with the session plus the provider's `meta` (returned here only, never stored).
    *
    * @param callback - the callback URL (parameters read from its query, else its fragment), or its parameters
-   * @param options - see {@link OAuth2SignInOptions}
+   * @param options - see {@link CompleteOAuth2Options}; pass `expectedState` from the browser's cookie
    * @returns the new session plus the provider's `meta`
-   * @throws {AuthError} `oauth2_state_invalid` (unreadable callback URL; unknown, expired or reused state),
+   * @throws {AuthError} `oauth2_state_invalid` (unreadable callback URL; a state other than `expectedState`;
+   * unknown, expired or reused state),
    * `config_invalid` (bad sign-in options; before any request), `oauth2_failed` (the provider
    * refused, e.g. `providerError: 'access_denied'`, or the exchange failed), `validation_failed`, `mfa_required`,
    * `forbidden`, transport codes.
    */
   async completeOAuth2(
     callback: string | URL | OAuth2Callback,
-    options?: OAuth2SignInOptions,
+    options?: CompleteOAuth2Options,
   ): Promise<OAuth2AuthSession> {
     this.#assertOpen('completeOAuth2')
     // Parsed inside the sign-in, so a bad callback URL rejects the promise instead of throwing synchronously,

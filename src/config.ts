@@ -94,13 +94,27 @@ export const ifDefined =
   (value) =>
     value === undefined ? undefined : check(value)
 
-const isHttpUrl = (value: string): boolean => {
+/**
+ * What is wrong with a base URL, never quoting it: it must be an absolute http(s) URL without query, fragment
+ * or credentials (`user:pass@` would end up in every error message and log line that names the URL).
+ *
+ * @param value - the URL to check
+ * @returns the problem, or `undefined` when the URL is fine
+ */
+export function baseUrlProblem(value: string): string | undefined {
+  let url: URL
   try {
-    const url = new URL(value)
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === ''
+    url = new URL(value)
   } catch {
-    return false
+    return 'must be an absolute http(s) URL without query or fragment'
   }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    return 'must be an absolute http(s) URL without query or fragment'
+  }
+  if (url.username !== '' || url.password !== '') {
+    return 'must not contain credentials (user:password@); PocketBase takes them through a sign-in'
+  }
+  return undefined
 }
 
 /**
@@ -143,7 +157,7 @@ const OPTION_CHECKS: Readonly<Record<keyof AuthClientOptions, OptionCheck>> = {
   url: (value) => {
     if (value === undefined) return 'is required'
     if (typeof value !== 'string') return 'must be a string'
-    return isHttpUrl(value) ? undefined : 'must be an absolute http(s) URL without query or fragment'
+    return baseUrlProblem(value)
   },
   collection: ifDefined((value) =>
     typeof value === 'string' && value.length > 0 && value.length <= 255

@@ -30,7 +30,12 @@ export {
   UnexpectedResponseError,
   ValidationError,
 } from './errors/protocol.js'
-export type { FieldError, InvalidCredentialsReason } from './errors/protocol.js'
+export type {
+  FieldError,
+  InvalidCredentialsReason,
+  ResponseIssue,
+  UnexpectedResponseErrorOptions,
+} from './errors/protocol.js'
 export {
   NotAuthenticatedError,
   RefreshFailedError,
@@ -53,6 +58,7 @@ export type { AuthMethods, OAuth2ProviderInfo, TimedAuthMethod } from './flows/a
 export type { ImpersonateOptions } from './flows/impersonate.js'
 export type { AuthCallOptions } from './flows/input.js'
 export type {
+  CompleteOAuth2Options,
   OAuth2Callback,
   OAuth2SignInOptions,
   StartOAuth2Options,

@@ -5,7 +5,15 @@
  * minor versions.
  * @module
  */
-export { checkOptions, DEFAULTS, ifDefined, MAX_TIMER_DELAY_MS, numberIn, resolveConfig } from './config.js'
+export {
+  baseUrlProblem,
+  checkOptions,
+  DEFAULTS,
+  ifDefined,
+  MAX_TIMER_DELAY_MS,
+  numberIn,
+  resolveConfig,
+} from './config.js'
 export type { OptionCheck, ResolvedConfig } from './config.js'
 export { collectionPath, GATE_HEADER, pocketBaseRequest } from './http/request.js'
 export type { PocketBaseRequest, PocketBaseResponse } from './http/request.js'

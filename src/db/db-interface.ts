@@ -11,6 +11,7 @@ import { checkOptions, ifDefined, MAX_TIMER_DELAY_MS, numberIn, type OptionCheck
 import { isAuthError } from '../errors/auth-error.js'
 import { ConfigError } from '../errors/config-error.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
+import { cleanServerText } from '../errors/server-text.js'
 import { InputCheck } from '../flows/input.js'
 import { isObject } from '../narrow.js'
 import { AuthedPocketBase } from './authed-pocketbase.js'
@@ -192,16 +193,29 @@ export class DbCollection<T = RecordModel> {
     return this.#schema === undefined ? (record as T) : this.#validate(record, method, action)
   }
 
+  /**
+   * Runs the collection's schema over one record. A rejected record is `unexpected_response` whose `issues`
+   * holds every issue the schema reported (path and the schema's message, cleaned and cut like server text);
+   * the message names the record and the first few paths.
+   */
   async #validate(record: unknown, method: string, action: string, index?: number): Promise<T> {
     const schema = this.#schema
     if (schema === undefined) return record as T
     const result = await schema['~standard'].validate(record)
     if (result.issues === undefined) return result.value
-    const first = result.issues[0]
+    const issues = result.issues.map((issue) => ({
+      path: cleanServerText(formatIssuePath(issue)),
+      message: cleanServerText(typeof issue.message === 'string' ? issue.message : 'invalid'),
+    }))
     const where = `${method} /api/collections/${this.#name}/${action}`
     const which = index === undefined ? 'the record' : `record ${index}`
+    // The message lists the first few; `issues` on the error has them all.
+    const shown = issues.slice(0, 5).map((issue) => `"${issue.path}": ${issue.message}`)
+    const more = issues.length > shown.length ? `; and ${issues.length - shown.length} more (see issues)` : ''
+    const count = issues.length === 1 ? '1 issue' : `${issues.length} issues`
     throw new UnexpectedResponseError(
-      `${where}: ${which} does not match the schema at "${first === undefined ? '(record)' : formatIssuePath(first)}": ${first?.message ?? 'invalid'}`,
+      `${where}: ${which} does not match the schema (${count}): ${shown.join('; ') || '(none listed)'}${more}`,
+      { issues },
     )
   }
 }
@@ -220,7 +234,8 @@ export class DbInterface {
   constructor(auth: AuthClient, options: DbInterfaceOptions = {}) {
     const life = lifecycleOf(auth)
     const issues = checkOptions(options, DB_OPTION_CHECKS)
-    if (life === undefined) issues.unshift({ path: 'auth', message: 'must be a client from createAuthClient()' })
+    if (life === undefined)
+      issues.unshift({ path: 'auth', message: 'must be a client from createAuthClient()' })
     if (life === undefined || issues.length > 0) {
       throw new ConfigError(issues, 'Invalid arguments to createDbInterface')
     }

@@ -1,5 +1,7 @@
 import type { AuthError } from '../errors/auth-error.js'
 import { errorFromResponse } from '../errors/from-response.js'
+import { requestLabel, urlForMessages } from '../errors/request-label.js'
+import { cleanServerText } from '../errors/server-text.js'
 import { AbortedError, NetworkError, TimeoutError } from '../errors/transport.js'
 
 /** The parts of the `pocketbase` SDK's `ClientResponseError` we read (duck-typed: it may come from any copy). */
@@ -8,6 +10,8 @@ interface ClientResponseErrorLike {
   readonly response: unknown
   readonly isAbort: boolean
   readonly originalError?: unknown
+  /** The response's URL (the SDK sets it for HTTP errors; `''` when no response arrived). */
+  readonly url?: unknown
 }
 
 /**
@@ -37,22 +41,32 @@ export interface AbortState {
 
 /**
  * Maps whatever the `pocketbase` SDK threw into exactly one `AuthError`; never `status: 0`.
- * The SDK's error is kept as `cause` only when it carries no response body (a body may hold a token).
+ * The SDK's error is kept as `cause` only when it carries no response body (a body may hold a token). Every
+ * message names the method and the request's URL (origin and path, never the query string or credentials):
+ * the response's URL when the SDK got one, else `baseUrl` + `path`, else `path` alone.
  *
  * @param error - what the SDK threw
  * @param method - the HTTP method, for the message
  * @param path - the request path without query string
  * @param abort - whether the adapter's timer fired or the caller aborted, and the timeout in ms; absent for
  * an error the SDK raised without a request of ours
+ * @param baseUrl - the client's base URL, so that a request that got no response (refused, DNS) still names
+ * its host; absent, such a message names the path only
  * @returns `timeout`, `aborted` or `network` errors for those cases, else the error for the response's status
+ * @example
+ * ```ts
+ * throw fromPocketBaseError(error, 'GET', '/api/collections/posts/records', state, 'https://pb.example.com')
+ * ```
  */
 export function fromPocketBaseError(
   error: unknown,
   method: string,
   path: string,
   abort?: AbortState,
+  baseUrl?: string,
 ): AuthError {
-  const where = `${method} ${path}`
+  const url = requestUrl(error, path, baseUrl)
+  const where = requestLabel({ method, path, ...(url === undefined ? {} : { url }) })
   if (abort?.timedOut === true) {
     return new TimeoutError(`${where}: no complete response within ${abort.timeoutMs} ms`)
   }
@@ -62,10 +76,29 @@ export function fromPocketBaseError(
   }
   if (error.isAbort) return new AbortedError(`${where}: aborted`)
   if (error.status === 0) {
-    return new NetworkError(`${where}: network error`, { cause: error.originalError })
+    return new NetworkError(`${where}: network error${describeCause(error.originalError)}`, {
+      cause: error.originalError,
+    })
   }
   return errorFromResponse(
-    { method, path, status: error.status, body: error.response },
+    { method, path, ...(url === undefined ? {} : { url }), status: error.status, body: error.response },
     { endpoint: { kind: 'other' }, sentToken: true },
   )
+}
+
+/** The URL for messages: the SDK's (the response's) when it has one, else `baseUrl` + `path`; no query. */
+function requestUrl(error: unknown, path: string, baseUrl: string | undefined): string | undefined {
+  const reported = isClientResponseError(error) ? error.url : undefined
+  if (typeof reported === 'string' && reported !== '') {
+    const url = urlForMessages(reported)
+    if (url !== undefined) return url
+  }
+  return baseUrl === undefined ? undefined : urlForMessages(baseUrl.replace(/\/+$/, '') + path)
+}
+
+/** ` (ECONNREFUSED)` from a `fetch` failure's cause, bounded and cleaned; `''` when there is no code. */
+function describeCause(originalError: unknown): string {
+  const cause =
+    originalError instanceof Error ? (originalError.cause as { code?: unknown } | undefined) : undefined
+  return typeof cause?.code === 'string' ? ` (${cleanServerText(cause.code, 64)})` : ''
 }

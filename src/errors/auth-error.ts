@@ -1,17 +1,26 @@
 import type { AuthErrorCode } from './codes.js'
+import { stripControlCharacters } from './server-text.js'
 
 /** Brand shared by every copy of this package, so `isAuthError` works across bundles and realms. */
 const AUTH_ERROR_BRAND = Symbol.for('pocketbase-auth.AuthError')
 
-/** What an HTTP exchange looked like when it failed; kept non-enumerable on the error. */
+/** What an HTTP exchange looked like when it failed; kept in a private field of the error, behind a getter. */
 export interface FailedExchange {
   /** HTTP method, e.g. `POST`. */
   readonly method: string
   /** Path without query string, e.g. `/api/collections/users/auth-with-password`. */
   readonly path: string
+  /**
+   * The request's URL as messages show it: origin and path, never query string or credentials, e.g.
+   * `https://pb.example.com/api/collections/users/auth-with-password`. Absent when unknown.
+   */
+  readonly url?: string
   /** HTTP status, when a response arrived. */
   readonly status?: number
-  /** The parsed response body, when there was one. Never logged or serialised by the SDK. */
+  /**
+   * The parsed body of an error (non-2xx) response, when there was one. Never logged or serialised by the SDK;
+   * the body of a successful response is never kept in an error.
+   */
   readonly body?: unknown
 }
 
@@ -21,12 +30,16 @@ export interface AuthErrorOptions {
   cause?: unknown
   /** HTTP status of the response that caused the error, if any. */
   status?: number
-  /** The failed exchange; stored non-enumerable so logging the error cannot dump a body. */
+  /**
+   * The failed exchange; stored in a private field, so neither logging, `JSON.stringify` nor
+   * `util.inspect(error, { showHidden: true })` can dump a body.
+   */
   exchange?: FailedExchange
 }
 
 /**
- * Base class of every error the SDK throws or emits.
+ * Base class of every error the SDK throws or emits. Its `message` never contains control characters (they are
+ * removed, whatever text a server or provider sent), and its `exchange` is reachable only through its getter.
  *
  * @example
  * ```ts
@@ -39,18 +52,27 @@ export abstract class AuthError extends Error {
   abstract readonly code: AuthErrorCode
   /** HTTP status of the response behind this error, when there was a response. */
   readonly status?: number
-  /** The failed exchange (non-enumerable): method, path, status and parsed body. */
-  declare readonly exchange?: FailedExchange
+  readonly #exchange: FailedExchange | undefined
 
   /**
-   * @param message - what failed and why; never a secret
+   * @param message - what failed and why; never a secret. Control characters are removed.
    * @param options - see {@link AuthErrorOptions}
    */
   constructor(message: string, options: AuthErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(stripControlCharacters(message), options.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     if (options.status !== undefined) this.status = options.status
-    Object.defineProperty(this, 'exchange', { value: options.exchange, enumerable: false, writable: false })
+    this.#exchange = options.exchange
+  }
+
+  /**
+   * The failed exchange: method, path, URL, status and, for an error response, its parsed body. A getter over a
+   * private field: no own property, so no way of printing the error shows it.
+   *
+   * @returns the exchange, or `undefined` when the error did not come from an HTTP exchange
+   */
+  get exchange(): FailedExchange | undefined {
+    return this.#exchange
   }
 
   /**

@@ -109,8 +109,43 @@ export class ServerError extends AuthError {
   readonly code = 'server_error' as const
 }
 
-/** The server answered something this SDK cannot read: malformed JSON or a body of the wrong shape. */
+/** One thing wrong with a response: which field, and what it must be. Never contains the field's value. */
+export interface ResponseIssue {
+  /**
+   * The field's dotted path in the body or record, e.g. `record.collectionName`, `items.3.title` or the token
+   * claim `token.exp`; `(body)` or `(record)` for the whole thing.
+   */
+  readonly path: string
+  /** What is wrong, e.g. `must be a non-empty string`, or the message of your record schema. */
+  readonly message: string
+}
+
+/** Options of `UnexpectedResponseError`. */
+export interface UnexpectedResponseErrorOptions extends AuthErrorOptions {
+  /** Every problem found in the response, by field. @default [] */
+  issues?: readonly ResponseIssue[]
+}
+
+/**
+ * The server answered something this SDK cannot read: malformed JSON, a redirect, a body larger than the size
+ * limit, a body of the wrong shape, or a record your schema rejects (`issues` then names every field).
+ */
 export class UnexpectedResponseError extends AuthError {
   /** Always `'unexpected_response'`. */
   readonly code = 'unexpected_response' as const
+  /** Every problem found in the response, by field path; empty when the whole response was unreadable. */
+  readonly issues: readonly ResponseIssue[]
+
+  /**
+   * @param message - what failed and why; names fields, never their values
+   * @param options - see {@link UnexpectedResponseErrorOptions}
+   */
+  constructor(message: string, options: UnexpectedResponseErrorOptions = {}) {
+    super(message, options)
+    this.issues = options.issues ?? []
+  }
+
+  protected override details(): Record<string, unknown> {
+    return this.issues.length === 0 ? {} : { issues: this.issues }
+  }
 }

@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config.js'
-import { UnexpectedResponseError } from '../errors/protocol.js'
+import type { FailedExchange } from '../errors/auth-error.js'
+import { BodyCheck } from '../errors/body-check.js'
 import { collectionPath, pocketBaseRequest } from '../http/request.js'
-import { isNonEmptyString, isObject, stringAt } from '../narrow.js'
 
 /** One OAuth2 provider as `listAuthMethods()` reports it, with a fresh PKCE pair for one sign-in. */
 export interface OAuth2ProviderInfo {
@@ -35,52 +35,59 @@ export interface AuthMethods {
   readonly otp: TimedAuthMethod
 }
 
-/** Reads `{ enabled, duration }`; `undefined` when the shape is wrong. */
-function readTimed(value: unknown): TimedAuthMethod | undefined {
-  if (!isObject(value) || typeof value.enabled !== 'boolean') return undefined
-  const { duration } = value
-  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0) return undefined
-  return { enabled: value.enabled, durationSeconds: duration, duration }
+/** Reads `{ enabled, duration }` at `field` (`mfa` or `otp`). */
+function readTimed(check: BodyCheck, value: unknown, field: string): TimedAuthMethod {
+  const method = check.object(value, field)
+  const duration = check.nonNegativeNumber(method.duration, `${field}.duration`)
+  return { enabled: check.boolean(method.enabled, `${field}.enabled`), durationSeconds: duration, duration }
 }
 
-const PROVIDER_STRINGS = ['state', 'authURL', 'codeVerifier', 'codeChallenge', 'codeChallengeMethod'] as const
-
-/** Reads one provider entry; `undefined` when the shape is wrong. */
-function readProvider(value: unknown): OAuth2ProviderInfo | undefined {
-  if (!isObject(value) || !isNonEmptyString(value.name)) return undefined
-  if (!PROVIDER_STRINGS.every((key) => typeof value[key] === 'string')) return undefined
-  const displayName = value.displayName
-  if (displayName !== undefined && typeof displayName !== 'string') return undefined
-  const info: Record<string, string> = { name: value.name, displayName: displayName ?? value.name }
-  for (const key of PROVIDER_STRINGS) info[key] = stringAt(value, key)
-  return info as unknown as OAuth2ProviderInfo
+/** Reads provider `index` of `oauth2.providers`. */
+function readProvider(check: BodyCheck, value: unknown, index: number): OAuth2ProviderInfo {
+  const field = `oauth2.providers.${index}`
+  const provider = check.object(value, field)
+  const name = check.nonEmptyString(provider.name, `${field}.name`)
+  return {
+    name,
+    displayName:
+      provider.displayName === undefined ? name : check.string(provider.displayName, `${field}.displayName`),
+    state: check.string(provider.state, `${field}.state`),
+    authURL: check.string(provider.authURL, `${field}.authURL`),
+    codeVerifier: check.string(provider.codeVerifier, `${field}.codeVerifier`),
+    codeChallenge: check.string(provider.codeChallenge, `${field}.codeChallenge`),
+    codeChallengeMethod: check.string(provider.codeChallengeMethod, `${field}.codeChallengeMethod`),
+  }
 }
 
 /**
- * Checks an auth-methods body and drops PocketBase's legacy fields; `undefined` when the shape is wrong.
+ * Checks an auth-methods body field by field and drops PocketBase's legacy fields.
  *
  * @param body - the untrusted response body
- * @returns the typed methods, or `undefined` when any part has the wrong shape
+ * @param exchange - the request it answered (method, URL, status), named in the error's message
+ * @returns the typed methods
+ * @throws {UnexpectedResponseError} `unexpected_response` naming the first field that has the wrong type,
+ * e.g. `"response" body "oauth2.providers.0.state" property must be a string`.
  */
-export function readAuthMethods(body: unknown): AuthMethods | undefined {
-  if (!isObject(body)) return undefined
-  const { password, oauth2 } = body
-  const mfa = readTimed(body.mfa)
-  const otp = readTimed(body.otp)
-  if (!isObject(password) || typeof password.enabled !== 'boolean') return undefined
-  const identityFields = password.identityFields
-  if (!Array.isArray(identityFields) || !identityFields.every((field) => typeof field === 'string'))
-    return undefined
-  if (!isObject(oauth2) || typeof oauth2.enabled !== 'boolean' || !Array.isArray(oauth2.providers))
-    return undefined
-  const providers = oauth2.providers.map(readProvider)
-  if (mfa === undefined || otp === undefined || providers.some((provider) => provider === undefined))
-    return undefined
+export function readAuthMethods(body: unknown, exchange?: FailedExchange): AuthMethods {
+  const check = new BodyCheck(exchange)
+  const methods = check.object(body, '')
+  const password = check.object(methods.password, 'password')
+  const oauth2 = check.object(methods.oauth2, 'oauth2')
   return {
-    password: { enabled: password.enabled, identityFields: identityFields as string[] },
-    oauth2: { enabled: oauth2.enabled, providers: providers as OAuth2ProviderInfo[] },
-    mfa,
-    otp,
+    password: {
+      enabled: check.boolean(password.enabled, 'password.enabled'),
+      identityFields: check
+        .array(password.identityFields, 'password.identityFields')
+        .map((field, index) => check.string(field, `password.identityFields.${index}`)),
+    },
+    oauth2: {
+      enabled: check.boolean(oauth2.enabled, 'oauth2.enabled'),
+      providers: check
+        .array(oauth2.providers, 'oauth2.providers')
+        .map((provider, index) => readProvider(check, provider, index)),
+    },
+    mfa: readTimed(check, methods.mfa, 'mfa'),
+    otp: readTimed(check, methods.otp, 'otp'),
   }
 }
 
@@ -91,7 +98,7 @@ export function readAuthMethods(body: unknown): AuthMethods | undefined {
  * @param collection - the auth collection's name
  * @param signal - cancels the request
  * @returns the collection's auth methods
- * @throws {UnexpectedResponseError} `unexpected_response` when the body has the wrong shape.
+ * @throws {UnexpectedResponseError} `unexpected_response` naming the first field of the body with the wrong type.
  */
 export async function fetchAuthMethods(
   config: ResolvedConfig,
@@ -100,12 +107,5 @@ export async function fetchAuthMethods(
 ): Promise<AuthMethods> {
   const path = collectionPath(collection, 'auth-methods')
   const response = await pocketBaseRequest(config, { method: 'GET', path, signal })
-  const methods = readAuthMethods(response.body)
-  if (methods === undefined) {
-    throw new UnexpectedResponseError(`GET ${path}: the response is not an auth-methods body`, {
-      status: response.status,
-      exchange: response.exchange,
-    })
-  }
-  return methods
+  return readAuthMethods(response.body, response.exchange)
 }

@@ -26,31 +26,30 @@ export interface OAuth2Meta {
 /** An OAuth2 sign-in's result: the session plus the provider `meta`. */
 export type OAuth2AuthSession = AuthSession & { readonly meta: OAuth2Meta }
 
-/** The string fields of `OAuth2Meta`. */
-const META_STRINGS = [
-  'id',
-  'name',
-  'username',
-  'email',
-  'avatarURL',
-  'accessToken',
-  'refreshToken',
-  'expiry',
-] as const satisfies readonly (keyof OAuth2Meta)[]
-
 /**
- * Reads PocketBase's OAuth2 `meta` leniently: a missing or mistyped field becomes empty rather than failing.
+ * Reads PocketBase's OAuth2 `meta` leniently: a missing or mistyped field becomes empty rather than failing (the
+ * session is already valid; `meta` only describes the provider's side).
  *
  * @param meta - the untrusted `meta` of an auth response
- * @returns every field; `''`, `false` or `{}` where `meta` lacks it
+ * @returns every field; `''`, `false` or `{}` where `meta` lacks it or has another type
+ * @example
+ * ```ts
+ * const meta = readOAuth2Meta(body.meta)
+ * if (meta.isNew) console.log('welcome', meta.name)
+ * ```
  */
 export function readOAuth2Meta(meta: unknown): OAuth2Meta {
   const m = isObject(meta) ? meta : {}
-  const read: Record<string, unknown> = {
+  return {
+    id: stringAt(m, 'id'),
+    name: stringAt(m, 'name'),
+    username: stringAt(m, 'username'),
+    email: stringAt(m, 'email'),
     isNew: m.isNew === true,
+    avatarURL: stringAt(m, 'avatarURL'),
+    accessToken: stringAt(m, 'accessToken'),
+    refreshToken: stringAt(m, 'refreshToken'),
+    expiry: stringAt(m, 'expiry'),
     rawUser: isObject(m.rawUser) ? m.rawUser : {},
   }
-  for (const key of META_STRINGS) read[key] = stringAt(m, key)
-  // Every field is set; test/flows/oauth2-meta.test.ts fails if a new one is forgotten here.
-  return read as unknown as OAuth2Meta
 }

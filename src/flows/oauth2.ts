@@ -43,6 +43,19 @@ export interface OAuth2SignInOptions extends AuthCallOptions {
   link?: boolean
 }
 
+/** Options of `completeOAuth2`. */
+export interface CompleteOAuth2Options extends OAuth2SignInOptions {
+  /**
+   * The `state` your app bound to this browser when it started the sign-in, e.g. read back from a cookie set
+   * next to the redirect to the provider. When this key is given, the callback's `state` must equal it, or the
+   * call rejects with `oauth2_state_invalid` before it uses the pending attempt or sends anything; a value of
+   * `undefined` or `''` (the browser has no such cookie) rejects too. This stops login CSRF: a callback an
+   * attacker obtained for their own account and opens in a victim's browser carries the attacker's state, not
+   * the victim's. @default not given: any state this client started is accepted
+   */
+  expectedState?: string | undefined
+}
+
 /**
  * Starts an authorization-code + PKCE attempt; the verifier stays in `states`.
  *
@@ -109,15 +122,18 @@ export function parseOAuth2Callback(callbackUrl: string | URL): OAuth2Callback {
 }
 
 /**
- * Checks a callback against the pending attempt (single use) and exchanges the code.
+ * Checks a callback against the state bound to the browser (when given) and the pending attempt (single use),
+ * then exchanges the code.
  *
  * @param config - the client's resolved config
  * @param collection - the auth collection's name
  * @param states - the pending attempts; the matching one is taken out
  * @param callback - the callback's `state`, and `code` or `error`
- * @param options - the sign-in options, plus the session `token` to send when linking
+ * @param options - the sign-in options and `expectedState`, plus the session `token` to send when linking
  * @returns the checked auth response, `meta` included
- * @throws {OAuth2StateInvalidError} `oauth2_state_invalid` for an unknown, expired or reused state.
+ * @throws {OAuth2StateInvalidError} `oauth2_state_invalid` for a state other than `expectedState` (nothing
+ * taken, nothing sent), or an unknown, expired or reused state.
+ * @throws {ConfigError} `config_invalid` when `expectedState` is given but is not a string.
  * @throws {OAuth2FailedError} `oauth2_failed` when the provider sent `error=` or the exchange failed.
  */
 export function completeOAuth2(
@@ -125,8 +141,9 @@ export function completeOAuth2(
   collection: string,
   states: OAuth2StateStore,
   callback: OAuth2Callback,
-  options: OAuth2SignInOptions & { token?: string | undefined },
+  options: CompleteOAuth2Options & { token?: string | undefined },
 ): Promise<ReceivedAuth> {
+  if ('expectedState' in options) checkExpectedState(callback.state, options.expectedState)
   const pending = callback.state === '' ? undefined : states.take(callback.state)
   if (pending === undefined) {
     throw new OAuth2StateInvalidError(
@@ -205,6 +222,30 @@ export function oauth2CodeSignIn(
     factor: 'oauth2',
     gated: true,
   })
+}
+
+/**
+ * The login-CSRF check: the callback must carry the state this browser started. Runs before the pending attempt
+ * is taken, so a foreign callback leaves the attacker's attempt (and every other) untouched.
+ */
+function checkExpectedState(received: string, expected: unknown): void {
+  new InputCheck('completeOAuth2')
+    .require(
+      expected === undefined || expected === null || typeof expected === 'string',
+      'options.expectedState',
+      'must be a string (the state bound to this browser), or undefined when there is none',
+    )
+    .done()
+  if (typeof expected !== 'string' || expected === '') {
+    throw new OAuth2StateInvalidError(
+      'completeOAuth2: no state is bound to this browser (options.expectedState is empty); start the sign-in again',
+    )
+  }
+  if (received !== expected) {
+    throw new OAuth2StateInvalidError(
+      'completeOAuth2: the callback belongs to another browser or attempt (state differs from options.expectedState)',
+    )
+  }
 }
 
 function isAbsoluteUrl(value: unknown): boolean {

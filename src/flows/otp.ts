@@ -1,7 +1,6 @@
 import type { ResolvedConfig } from '../config.js'
-import { UnexpectedResponseError } from '../errors/protocol.js'
+import { BodyCheck } from '../errors/body-check.js'
 import { collectionPath, pocketBaseRequest } from '../http/request.js'
-import { isNonEmptyString, isObject } from '../narrow.js'
 import type { ReceivedAuth } from '../session/build-session.js'
 import { checkAuthCallOptions, InputCheck, type AuthCallOptions } from './input.js'
 import { authQuery, requestAuth } from './sign-in-request.js'
@@ -32,14 +31,8 @@ export async function requestOTP(
   new InputCheck('requestOTP').email('email', email).done()
   const path = collectionPath(collection, 'request-otp')
   const response = await pocketBaseRequest(config, { method: 'POST', path, body: { email }, signal })
-  const otpId = isObject(response.body) ? response.body.otpId : undefined
-  if (!isNonEmptyString(otpId)) {
-    throw new UnexpectedResponseError(`POST ${path}: the response has no otpId`, {
-      status: response.status,
-      exchange: response.exchange,
-    })
-  }
-  return { otpId }
+  const check = new BodyCheck(response.exchange)
+  return { otpId: check.nonEmptyString(check.object(response.body, '').otpId, 'otpId') }
 }
 
 /**

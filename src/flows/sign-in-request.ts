@@ -1,6 +1,5 @@
 import type { ResolvedConfig } from '../config.js'
 import type { FirstFactor } from '../errors/mfa.js'
-import { UnexpectedResponseError } from '../errors/protocol.js'
 import { pocketBaseRequest, type PocketBaseRequest } from '../http/request.js'
 import { parseAuthResponse } from '../session/auth-response.js'
 import type { ReceivedAuth } from '../session/build-session.js'
@@ -35,7 +34,7 @@ export type AuthEndpointRequest = Omit<PocketBaseRequest, 'method' | 'endpoint'>
  * @param config - the client's resolved config
  * @param request - the endpoint's path, query, body, token and signal; `factor` for sign-in endpoints
  * @returns the checked body with the server clock offset, arrival time and exchange
- * @throws {UnexpectedResponseError} `unexpected_response` when the body has the wrong shape.
+ * @throws {UnexpectedResponseError} `unexpected_response` naming the first field of the body with the wrong type.
  */
 export async function requestAuth(
   config: ResolvedConfig,
@@ -47,15 +46,8 @@ export async function requestAuth(
     method: 'POST',
     endpoint: factor === undefined ? { kind: 'other' } : { kind: 'sign-in', factor },
   })
-  const body = parseAuthResponse(response.body)
-  if (body === undefined) {
-    throw new UnexpectedResponseError(
-      `POST ${request.path}: the response is not an auth response ({ token, record })`,
-      { status: response.status, exchange: response.exchange },
-    )
-  }
   return {
-    body,
+    body: parseAuthResponse(response.body, response.exchange),
     clockOffsetMs: serverClockOffsetMs(response.headers.get('date'), response.receivedAt),
     receivedAt: response.receivedAt,
     exchange: response.exchange,

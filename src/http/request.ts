@@ -1,7 +1,9 @@
 import type { ResolvedConfig } from '../config.js'
-import type { FailedExchange } from '../errors/auth-error.js'
+import type { AuthError, FailedExchange } from '../errors/auth-error.js'
 import { errorFromResponse, type EndpointKind } from '../errors/from-response.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
+import { requestLabel, urlForMessages } from '../errors/request-label.js'
+import { cleanServerText } from '../errors/server-text.js'
 import { AbortedError, NetworkError, TimeoutError } from '../errors/transport.js'
 import { RequestDeadline } from './request-deadline.js'
 
@@ -40,6 +42,7 @@ export interface PocketBaseResponse {
   readonly headers: Headers
   /** Our clock (`config.now()`) when the body had arrived. */
   readonly receivedAt: number
+  /** Method, path, URL and status, for errors about this response; never its body. */
   readonly exchange: FailedExchange
 }
 
@@ -55,72 +58,118 @@ export function collectionPath(collection: string, action: string): string {
 }
 
 /**
+ * The largest response body the SDK reads: 16 MiB. Auth answers are a few kB, but a record with `expand`ed
+ * relations and editor fields (PocketBase allows 5 MB each by default) can be megabytes. A larger body is
+ * refused as soon as its `Content-Length` says so, or once that many bytes have streamed in, so a hostile
+ * server cannot make the client buffer hundreds of megabytes.
+ */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+/**
  * Sends one request with a per-request timeout, honouring the caller's signal, and maps every failure to
  * exactly one `AuthError`. `fetch` is looked up on each call so test tools and users can intercept it.
+ * Redirects are never followed (`redirect: 'manual'`): a 3xx would make `fetch` send the password, OTP code or
+ * PKCE verifier on to another origin. Every message names the method and the URL (origin and path, never the
+ * query string or credentials).
  *
  * @param config - base URL, timeout (ms), `fetch`, clock and `userAgent`
  * @param request - see {@link PocketBaseRequest}
- * @returns the 2xx response; `body` is the parsed JSON, `undefined` when empty
+ * @returns the 2xx response; `body` is the parsed JSON, `undefined` when empty; its `exchange` carries no body
  * @throws {AbortedError} `aborted` when `request.signal` aborts.
  * @throws {TimeoutError} `timeout` when no complete response arrives within `config.timeoutMs`.
  * @throws {NetworkError} `network` when no response arrives or the body breaks off.
- * @throws {UnexpectedResponseError} `unexpected_response` for a body that is not JSON (except with status
- * 403, 404, 429 or 5xx).
+ * @throws {UnexpectedResponseError} `unexpected_response` for a redirect (3xx, or a browser's
+ * `opaqueredirect`; its body is not read), a body over {@link MAX_RESPONSE_BYTES}, or a body that is not JSON
+ * (except with status 403, 404, 429 or 5xx).
  * @throws {AuthError} for any other non-2xx answer, the error `errorFromResponse` maps it to.
+ * @example
+ * ```ts
+ * const response = await pocketBaseRequest(config, { method: 'GET', path: collectionPath('users', 'auth-methods') })
+ * ```
  */
 export async function pocketBaseRequest(
   config: ResolvedConfig,
   request: PocketBaseRequest,
 ): Promise<PocketBaseResponse> {
-  const where = `${request.method} ${request.path}`
-  const exchangeBase = { method: request.method, path: request.path }
+  const url = buildUrl(config.url, request)
+  const exchangeBase = {
+    method: request.method,
+    path: request.path,
+    url: urlForMessages(url) ?? request.path,
+  }
+  const where = requestLabel(exchangeBase)
   const callerAborted = (): boolean => request.signal?.aborted === true
   if (callerAborted()) throw new AbortedError(`${where}: aborted by the caller`)
 
   const deadline = new RequestDeadline(config.timeoutMs, request.signal)
+  const transportError = (error: unknown): AuthError => {
+    if (deadline.timedOut) {
+      return new TimeoutError(`${where}: no complete response within ${config.timeoutMs} ms`, {
+        cause: error,
+      })
+    }
+    if (callerAborted()) return new AbortedError(`${where}: aborted by the caller`)
+    return new NetworkError(`${where}: network error (${describeNetworkError(error)})`, { cause: error })
+  }
 
   try {
     const doFetch = config.fetch ?? globalThis.fetch
     let response: Response
-    let text: string
     try {
-      response = await doFetch(buildUrl(config.url, request), {
+      response = await doFetch(url, {
         method: request.method,
         headers: buildHeaders(config, request),
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
         signal: deadline.signal,
+        redirect: 'manual',
       })
+    } catch (error) {
+      throw transportError(error)
+    }
+    // A browser's opaque redirect has status 0, which no error reports as a status.
+    const status = response.status === 0 ? undefined : response.status
+    const withStatus = { ...exchangeBase, ...(status === undefined ? {} : { status }) }
+    const refuse = (reason: string): UnexpectedResponseError => {
+      discardBody(response)
+      return new UnexpectedResponseError(`${where}: ${reason}`, {
+        ...(status === undefined ? {} : { status }),
+        exchange: withStatus,
+      })
+    }
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+      throw refuse(describeRedirect(response))
+    }
+    const declaredLength = response.headers.get('content-length')
+    if (
+      declaredLength !== null &&
+      /^\d{1,20}$/.test(declaredLength) &&
+      Number(declaredLength) > MAX_RESPONSE_BYTES
+    ) {
+      throw refuse(`the response body (Content-Length ${declaredLength} bytes) ${TOO_LARGE_REASON}`)
+    }
+    let text: string | typeof TOO_LARGE
+    try {
       text = await readBody(response, deadline.signal)
     } catch (error) {
-      if (deadline.timedOut) {
-        throw new TimeoutError(`${where}: no complete response within ${config.timeoutMs} ms`, {
-          cause: error,
-        })
-      }
-      if (callerAborted()) {
-        throw new AbortedError(`${where}: aborted by the caller`)
-      }
-      throw new NetworkError(`${where}: network error (${describeNetworkError(error)})`, { cause: error })
+      throw transportError(error)
     }
+    if (text === TOO_LARGE) throw refuse(`the response body ${TOO_LARGE_REASON}`)
     const receivedAt = config.now()
     const parsed = parseBody(text)
     const body = parsed === INVALID_JSON ? undefined : parsed
-    const exchange: FailedExchange = { ...exchangeBase, status: response.status, body }
+    const exchange: FailedExchange = { ...exchangeBase, status: response.status }
     // A non-JSON error page (from a proxy, say) still means what its status says for 403, 404, 429 and 5xx.
     // A non-JSON 400 or 401 is not PocketBase speaking: reading it as bad credentials or a rejected token (which
     // ends the session) would be wrong, so it is an unexpected response.
     if (parsed === INVALID_JSON && response.status < 500 && !STATUS_ONLY.has(response.status)) {
       throw new UnexpectedResponseError(
         `${where}: the response body (status ${response.status}) is not valid JSON`,
-        {
-          status: response.status,
-          exchange,
-        },
+        { status: response.status, exchange },
       )
     }
     if (!response.ok) {
       throw errorFromResponse(
-        { ...exchange, status: response.status },
+        { ...exchange, status: response.status, body },
         {
           endpoint: request.endpoint ?? { kind: 'other' },
           sentToken: request.token !== undefined,
@@ -128,17 +177,44 @@ export async function pocketBaseRequest(
         },
       )
     }
+    // The exchange of a successful response has no body: nothing built from it (an error about its shape, say)
+    // can carry the token it holds.
     return { status: response.status, body, headers: response.headers, receivedAt, exchange }
   } finally {
     deadline.end()
   }
 }
 
+const TOO_LARGE = Symbol('too large')
+const TOO_LARGE_REASON = `is larger than the SDK's limit of ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`
+
+/** Says that a redirect was refused, naming the target's origin (never its path, query or credentials). */
+function describeRedirect(response: Response): string {
+  const location = response.headers.get('location')
+  let target = ''
+  if (location !== null) {
+    try {
+      const origin = new URL(location, response.url === '' ? undefined : response.url).origin
+      if (origin !== 'null') target = ` to ${origin}`
+    } catch {
+      // An unreadable Location: the redirect is refused all the same.
+    }
+  }
+  const status = response.status === 0 ? '' : ` ${response.status}`
+  return `the server answered with a redirect${status}${target}; requests of this client never follow redirects (check the base URL: scheme, host and path)`
+}
+
+/** Lets go of a body that will not be read, so the connection is freed; a failure to cancel changes nothing. */
+function discardBody(response: Response): void {
+  response.body?.cancel().catch(() => undefined)
+}
+
 /**
  * Reads the body as text, giving up as soon as `signal` aborts, even with a `fetch` (a wrapper, a mock) that
- * does not tie its body stream to the request signal: a body that stalls mid-way must still time out.
+ * does not tie its body stream to the request signal: a body that stalls mid-way must still time out. Stops
+ * (and cancels the stream) once more than {@link MAX_RESPONSE_BYTES} bytes have arrived.
  */
-async function readBody(response: Response, signal: AbortSignal): Promise<string> {
+async function readBody(response: Response, signal: AbortSignal): Promise<string | typeof TOO_LARGE> {
   const body = response.body
   if (body === null) return ''
   if (signal.aborted) throw signal.reason
@@ -148,11 +224,17 @@ async function readBody(response: Response, signal: AbortSignal): Promise<string
   signal.addEventListener('abort', onAbort, { once: true })
   const decoder = new TextDecoder()
   let text = ''
+  let bytes = 0
   try {
     for (;;) {
       const chunk = await reader.read()
       if (signal.aborted) throw signal.reason
       if (chunk.done) return text + decoder.decode()
+      bytes += chunk.value.byteLength
+      if (bytes > MAX_RESPONSE_BYTES) {
+        void reader.cancel().catch(() => undefined)
+        return TOO_LARGE
+      }
       text += decoder.decode(chunk.value, { stream: true })
     }
   } finally {
@@ -195,8 +277,9 @@ function buildHeaders(config: ResolvedConfig, request: PocketBaseRequest): Recor
   return headers
 }
 
+/** The cause's code (`ECONNREFUSED`, `ENOTFOUND`…) or the error's message, bounded and without control characters. */
 function describeNetworkError(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined
-  if (typeof cause?.code === 'string') return cause.code
-  return error instanceof Error ? error.message : 'unknown'
+  if (typeof cause?.code === 'string') return cleanServerText(cause.code, 64)
+  return error instanceof Error ? cleanServerText(error.message, 200) : 'unknown'
 }

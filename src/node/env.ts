@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { parse } from 'dotenv'
 import * as z from 'zod/mini'
 import { ConfigError, type ConfigIssue } from '../index.js'
-import { MAX_TIMER_DELAY_MS } from '../kit.js'
+import { baseUrlProblem, MAX_TIMER_DELAY_MS } from '../kit.js'
 import { LOG_LEVELS, type LogLevel } from './console-logger.js'
 
 /** Every environment variable `loadEnv` reads. */
@@ -17,11 +17,23 @@ export const ENV_VARIABLES = [
   'POCKETBASE_LOG_LEVEL',
 ] as const
 
-/** Options of `loadEnv`. */
+/**
+ * Options of `loadEnv`: where the variables come from.
+ *
+ * - Neither: `process.env`, plus `./.env` of the working directory when it exists.
+ * - `env` only: that map alone; no file is read.
+ * - `path` (with or without `env`): the variables (`env`, else `process.env`) plus that file, which must exist.
+ *
+ * The variables win over the file, one by one. Superuser credentials from the variables are only ever sent to a
+ * `POCKETBASE_URL` from the variables too: a file never redirects them to its own URL.
+ */
 export interface LoadEnvOptions {
-  /** The dotenv file to read; a missing default file is fine, a missing explicit one is an error. @default '.env' */
+  /**
+   * The dotenv file to read; it must exist. @default '.env' in the working directory, read only when it
+   * exists and `env` is not given
+   */
   path?: string
-  /** Variables to use instead of `process.env`; they win over the file. @default process.env */
+  /** Variables to use instead of `process.env`; used alone unless `path` is given, and they win over the file. @default process.env */
   env?: Readonly<Record<string, string | undefined>>
 }
 
@@ -71,14 +83,15 @@ const wholeNumber = (min: number, max: number) =>
 
 const envSchema = z.object({
   POCKETBASE_URL: z.string().check(
-    z.refine((value) => {
-      try {
-        const url = new URL(value)
-        return /^https?:$/.test(url.protocol) && url.search === '' && url.hash === ''
-      } catch {
-        return false
-      }
-    }, 'must be an http(s) URL without query or fragment, e.g. http://127.0.0.1:8090'),
+    z.superRefine((value, context) => {
+      const problem = baseUrlProblem(value)
+      if (problem === undefined) return
+      // The message names the rule, never the value (it may hold a password).
+      context.addIssue({
+        code: 'custom',
+        message: problem.startsWith('must be') ? `${problem}, e.g. http://127.0.0.1:8090` : problem,
+      })
+    }),
   ),
   POCKETBASE_AUTH_COLLECTION: optionalText,
   POCKETBASE_SUPERUSER_EMAIL: z.optional(
@@ -126,27 +139,34 @@ function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
 }
 
 /**
- * Reads configuration from the environment and a dotenv file (the environment wins). Values are checked by
- * zod; one `ConfigError` names every bad variable and never echoes a value.
+ * Reads configuration from the environment and a dotenv file (see {@link LoadEnvOptions} for which file; the
+ * environment wins). Values are checked by zod; one `ConfigError` names every bad variable and never echoes a
+ * value. Superuser credentials from the environment need `POCKETBASE_URL` from the environment too, so a
+ * checkout's `.env` cannot send them to its own server.
  *
  * @param options - see {@link LoadEnvOptions}
  * @returns the checked values: `url` without trailing slashes; unset optional variables are `undefined`,
  * except `logLevel` (`silent`)
- * @throws {ConfigError} `config_invalid`
+ * @throws {ConfigError} `config_invalid`, also when superuser credentials come from the environment and
+ * `POCKETBASE_URL` only from the file
  * @example
  * ```ts
- * const env = loadEnv() // reads ./.env when present
+ * const env = loadEnv() // process.env, plus ./.env when present
  * console.log(env.url, env.superuser?.email)
+ * const fromMap = loadEnv({ env: { POCKETBASE_URL: 'http://127.0.0.1:8090' } }) // that map alone
  * ```
  */
 export function loadEnv(options: LoadEnvOptions = {}): PocketBaseEnv {
-  const file = readDotenvFile(options.path)
-  const values = { ...file.values, ...pick(options.env ?? process.env) }
+  const file = readDotenvFile(options)
+  const environment = pick(options.env ?? process.env)
+  const values = { ...file.values, ...environment }
   const parsed = envSchema.safeParse(values)
+  const variableIssues = parsed.success ? [] : toConfigIssues(parsed.error.issues)
   const issues = [
     ...file.issues,
-    ...(parsed.success ? [] : toConfigIssues(parsed.error.issues)),
+    ...variableIssues,
     ...superuserPairIssues(values),
+    ...credentialOriginIssues(environment, variableIssues),
   ]
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues, 'Invalid environment')
   const env = parsed.data
@@ -161,6 +181,30 @@ export function loadEnv(options: LoadEnvOptions = {}): PocketBaseEnv {
     refreshSkewSeconds: env.POCKETBASE_REFRESH_SKEW_SECONDS,
     logLevel: env.POCKETBASE_LOG_LEVEL ?? 'silent',
   }
+}
+
+/**
+ * Superuser credentials from the environment go only to a URL from the environment: otherwise a `.env` in a
+ * checkout that sets only `POCKETBASE_URL` would receive the password of whoever runs it. Reported once, on
+ * `POCKETBASE_URL`, unless that variable is already reported as invalid.
+ */
+function credentialOriginIssues(
+  environment: Readonly<Record<string, string>>,
+  variableIssues: readonly ConfigIssue[],
+): ConfigIssue[] {
+  const isSet = (name: string): boolean => (environment[name] ?? '').trim() !== ''
+  const credentialsFromEnvironment =
+    isSet('POCKETBASE_SUPERUSER_EMAIL') || isSet('POCKETBASE_SUPERUSER_PASSWORD')
+  if (!credentialsFromEnvironment || 'POCKETBASE_URL' in environment) return []
+  if (variableIssues.some((issue) => issue.path === 'POCKETBASE_URL')) return []
+  return [
+    {
+      path: 'POCKETBASE_URL',
+      message:
+        'must be set in the environment too, because the superuser credentials come from the environment: ' +
+        'a dotenv file may not send them to its own server',
+    },
+  ]
 }
 
 function superuserCredentials(email: string, password: string): SuperuserCredentials {
@@ -178,10 +222,14 @@ function pick(source: Readonly<Record<string, string | undefined>>): Record<stri
   return result
 }
 
-/** Reads the dotenv file; a missing explicit file is an issue reported with the variables' issues. */
-function readDotenvFile(path: string | undefined): { values: Record<string, string>; issues: ConfigIssue[] } {
-  const file = resolve(path ?? '.env')
+/**
+ * Reads the dotenv file: `options.path` (which must exist), else `./.env` when it exists and no `env` map was
+ * given. A missing explicit file is an issue reported with the variables' issues.
+ */
+function readDotenvFile(options: LoadEnvOptions): { values: Record<string, string>; issues: ConfigIssue[] } {
+  if (options.path === undefined && options.env !== undefined) return { values: {}, issues: [] }
+  const file = resolve(options.path ?? '.env')
   if (existsSync(file)) return { values: pick(parse(readFileSync(file))), issues: [] }
-  if (path === undefined) return { values: {}, issues: [] }
+  if (options.path === undefined) return { values: {}, issues: [] }
   return { values: {}, issues: [{ path: 'path', message: `dotenv file not found: ${file}` }] }
 }

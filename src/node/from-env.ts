@@ -8,11 +8,12 @@ export type CreateAuthClientFromEnvOptions = LoadEnvOptions & Partial<AuthClient
 /**
  * Creates an `AuthClient` from `loadEnv()`. With `POCKETBASE_SUPERUSER_EMAIL`/`_PASSWORD` set, it is a
  * `_superusers` client whose `credentials` re-read the environment on each unattended sign-in, so no
- * password is kept in the client; `getToken()` then signs in by itself.
+ * password is kept in the client; `getToken()` then signs in by itself. The sources are those of `loadEnv`:
+ * an explicit `env` map is used alone, and credentials from the environment need `POCKETBASE_URL` from there too.
  *
  * @param options - see {@link CreateAuthClientFromEnvOptions}
  * @returns a new client; with superuser variables, one on `_superusers` (unless the collection is set)
- * @throws {ConfigError} `config_invalid`
+ * @throws {ConfigError} `config_invalid`, as `loadEnv` throws it
  * @example
  * ```ts
  * const admin = createAuthClientFromEnv()

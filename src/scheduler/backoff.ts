@@ -51,7 +51,11 @@ export interface RetryCause {
  * @param random - returns a number in [0, 1) for the jitter (default `Math.random`)
  * @returns the delay in whole milliseconds
  */
-export function retryDelayMs(failures: number, cause: RetryCause = {}, random: () => number = Math.random): number {
+export function retryDelayMs(
+  failures: number,
+  cause: RetryCause = {},
+  random: () => number = Math.random,
+): number {
   const retryAfter = Math.min(RETRY_POLICY.retryAfterMaxMs, cause.retryAfterMs ?? 0)
   const floor = cause.noProgress === true ? RETRY_POLICY.noProgressMinMs : 0
   return Math.max(backoffDelayMs(failures - 1, random), retryAfter, floor)

@@ -1,4 +1,5 @@
-import { isNonEmptyString, isObject } from '../narrow.js'
+import type { FailedExchange } from '../errors/auth-error.js'
+import { BodyCheck } from '../errors/body-check.js'
 import type { AuthRecord } from './types.js'
 
 /** The body of every successful PocketBase sign-in or refresh. */
@@ -10,17 +11,33 @@ export interface AuthResponseBody {
 }
 
 /**
- * Checks an untrusted sign-in/refresh body: `{ token, record: { id, collectionId, collectionName }, meta? }`.
+ * Checks an untrusted sign-in/refresh body: `{ token, record: { id, collectionId, collectionName, email?,
+ * verified? }, meta? }`. The first field that fails is named in the error, never its value.
  *
  * @param body - the parsed response body
- * @returns the same body, typed; `undefined` when a required field is missing or empty, or `meta` is not an
- * object
+ * @param exchange - the request it answered (method, URL, status), named in the error's message
+ * @returns the body, typed; `record` keeps every field PocketBase sent (`expand` included)
+ * @throws {UnexpectedResponseError} `unexpected_response` naming the field that failed, e.g.
+ * `"response" body "record.collectionName" property must be a non-empty string`, with that field in `issues`.
+ * @example
+ * ```ts
+ * const { token, record } = parseAuthResponse(response.body, response.exchange)
+ * ```
  */
-export function parseAuthResponse(body: unknown): AuthResponseBody | undefined {
-  if (!isObject(body) || !isNonEmptyString(body.token)) return undefined
-  const { record, meta } = body
-  if (!isObject(record)) return undefined
-  if (![record.id, record.collectionId, record.collectionName].every(isNonEmptyString)) return undefined
-  if (meta !== undefined && !isObject(meta)) return undefined
-  return body as unknown as AuthResponseBody
+export function parseAuthResponse(body: unknown, exchange?: FailedExchange): AuthResponseBody {
+  const check = new BodyCheck(exchange)
+  const fields = check.object(body, '')
+  const token = check.nonEmptyString(fields.token, 'token')
+  const received = check.object(fields.record, 'record')
+  const { email, verified } = received
+  const record: AuthRecord = {
+    ...received,
+    id: check.nonEmptyString(received.id, 'record.id'),
+    collectionId: check.nonEmptyString(received.collectionId, 'record.collectionId'),
+    collectionName: check.nonEmptyString(received.collectionName, 'record.collectionName'),
+    ...(email === undefined ? {} : { email: check.string(email, 'record.email') }),
+    ...(verified === undefined ? {} : { verified: check.boolean(verified, 'record.verified') }),
+  }
+  if (fields.meta === undefined) return { token, record }
+  return { token, record, meta: check.object(fields.meta, 'meta') }
 }

@@ -18,6 +18,7 @@ import {
   type FakeReply,
 } from '../fixtures/fake-pocketbase.js'
 import { PB_BODIES } from '../helpers/factories.js'
+import { rejectionOf } from '../helpers/rejection.js'
 
 const REFRESH = 'POST /api/collections/users/auth-refresh'
 const POSTS = 'GET /api/collections/posts/records'
@@ -35,6 +36,7 @@ const page = (items: unknown[]): FakeReply => ({
 const clients: AuthClient[] = []
 afterEach(() => {
   for (const client of clients.splice(0)) client.dispose()
+  vi.useRealTimers()
 })
 
 async function setup(options: Partial<AuthClientOptions> = {}): Promise<{
@@ -99,8 +101,9 @@ describe('db adapter: tokens', () => {
       if (rejected > 1) await held.promise
       return REJECTED_TOKEN
     })
+    // The held 401s come back once the refresh has landed (an event, not a delay).
+    auth.on('tokenRefreshed', () => held.resolve(REJECTED_TOKEN))
     const calls = Array.from({ length: 20 }, () => db.collection('posts').getList())
-    setTimeout(() => held.resolve(REJECTED_TOKEN), 50)
     const results = await Promise.all(calls)
     expect(results.every((r) => r.items.length === 1)).toBe(true)
     expect(pb.count(REFRESH)).toBe(1)
@@ -183,11 +186,16 @@ describe('db adapter: transport and errors', () => {
     const { auth, pb, db } = await setup()
     const old = auth.session!.token
     const refresh = deferred<FakeReply>()
+    const refreshSent = deferred<true>()
     rejectToken(pb, POSTS, old, () => page([post('p1')]))
-    pb.on(REFRESH, () => refresh.promise)
+    pb.on(REFRESH, () => {
+      refreshSent.resolve(true)
+      return refresh.promise
+    })
     const controller = new AbortController()
     const pending = db.collection('posts').getList(1, 30, { signal: controller.signal })
-    await vi.waitFor(() => expect(pb.count(REFRESH)).toBe(1))
+    await refreshSent.promise
+    expect(pb.count(REFRESH)).toBe(1)
     controller.abort()
     refresh.resolve(pb.authReply())
     await expect(pending).rejects.toMatchObject({ code: 'aborted' })
@@ -200,31 +208,45 @@ describe('db adapter: transport and errors', () => {
     const { auth, pb, db } = await setup({ now: () => clock })
     const old = auth.session!.token
     const refresh = deferred<FakeReply>()
-    pb.on(REFRESH, () => refresh.promise)
+    const refreshSent = deferred<true>()
+    pb.on(REFRESH, () => {
+      refreshSent.resolve(true)
+      return refresh.promise
+    })
     clock = auth.session!.expiresAt - 1_000 // due: getToken() must refresh first
     const controller = new AbortController()
     const pending = db.collection('posts').getList(1, 30, { signal: controller.signal })
-    await vi.waitFor(() => expect(pb.count(REFRESH)).toBe(1))
+    await refreshSent.promise
+    expect(pb.count(REFRESH)).toBe(1)
     controller.abort()
     await expect(pending).rejects.toMatchObject({ code: 'aborted' }) // the refresh is still held
     expect(pb.count(POSTS)).toBe(0)
+    const refreshed = new Promise<void>((resolve) => auth.on('tokenRefreshed', () => resolve()))
     refresh.resolve(pb.authReply())
-    await vi.waitFor(() => expect(auth.session?.token).not.toBe(old))
+    await refreshed
+    expect(auth.session?.token).not.toBe(old)
   })
 
   it('times out after timeoutMs: timeout', async () => {
+    // Fake timers: the 30 ms limit runs on the test's clock, so a slow machine cannot time the sign-in out.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const { pb, db } = await setup({ timeoutMs: 30 })
     pb.on(POSTS, () => new Promise<FakeReply>(() => undefined))
-    await expect(db.collection('posts').getList()).rejects.toMatchObject({ code: 'timeout' })
+    const pending = rejectionOf(db.collection('posts').getList())
+    await vi.advanceTimersByTimeAsync(29)
+    expect(pb.count(POSTS)).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await pending).toMatchObject({ code: 'timeout' })
   })
 
   it('times out as timeout, not aborted, when the caller passed a signal that never aborted; no listener stays', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const { pb, db } = await setup({ timeoutMs: 30 })
     pb.on(POSTS, () => new Promise<FakeReply>(() => undefined))
     const controller = new AbortController()
-    await expect(db.collection('posts').getList(1, 30, { signal: controller.signal })).rejects.toMatchObject({
-      code: 'timeout',
-    })
+    const pending = rejectionOf(db.collection('posts').getList(1, 30, { signal: controller.signal }))
+    await vi.advanceTimersByTimeAsync(30)
+    expect(await pending).toMatchObject({ code: 'timeout' })
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
     await db.collection('posts').getOne('p1', { signal: controller.signal })
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createAuthClient, createDbInterface, type AuthClient } from '../../src/index.js'
 import {
   REJECTED_TOKEN,
@@ -21,15 +21,21 @@ const PAGE: FakeReply = {
 const clients: AuthClient[] = []
 afterEach(() => {
   for (const client of clients.splice(0)) client.dispose()
+  vi.useRealTimers()
 })
 
-/** A signed-in client over a fake PocketBase whose post list is held until the test releases it. */
+/**
+ * A signed-in client over a fake PocketBase whose post list is held until the test releases it. Request limits
+ * run on fake timers (the test's clock), so a limit of a few milliseconds can neither cut the sign-in short on a
+ * slow machine nor be outrun on a fast one: time moves only when the test advances it.
+ */
 async function signedIn(clientTimeoutMs: number): Promise<{
   auth: AuthClient
   pb: FakePocketBase
   signals: (AbortSignal | undefined)[]
   release: () => void
 }> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
   const pb = createFakePocketBase()
   const auth = createAuthClient({
     url: 'http://pb.test',
@@ -51,7 +57,9 @@ async function signedIn(clientTimeoutMs: number): Promise<{
 describe('createDbInterface(auth, { timeoutMs })', () => {
   it('a shorter limit than the client’s applies to db calls, and the error names it', async () => {
     const { auth } = await signedIn(30_000)
-    const error = await rejectionOf(createDbInterface(auth, { timeoutMs: 25 }).collection('posts').getList())
+    const pending = rejectionOf(createDbInterface(auth, { timeoutMs: 25 }).collection('posts').getList())
+    await vi.advanceTimersByTimeAsync(25)
+    const error = await pending
     expect(error).toMatchObject({ code: 'timeout', name: 'TimeoutError' })
     expect((error as Error).message).toContain('within 25 ms')
     expect(auth.isAuthenticated).toBe(true)
@@ -59,7 +67,9 @@ describe('createDbInterface(auth, { timeoutMs })', () => {
 
   it('without the option, db calls keep the client’s timeoutMs', async () => {
     const { auth } = await signedIn(25)
-    const error = await rejectionOf(createDbInterface(auth, {}).collection('posts').getList())
+    const pending = rejectionOf(createDbInterface(auth, {}).collection('posts').getList())
+    await vi.advanceTimersByTimeAsync(25)
+    const error = await pending
     expect(error).toMatchObject({ code: 'timeout' })
     expect((error as Error).message).toContain('within 25 ms')
   })
@@ -67,7 +77,8 @@ describe('createDbInterface(auth, { timeoutMs })', () => {
   it('0 sets no limit: an answer arriving after the client’s timeoutMs is returned, and fetch gets no signal', async () => {
     const { auth, signals, release } = await signedIn(20)
     const pending = createDbInterface(auth, { timeoutMs: 0 }).collection('posts').getList()
-    setTimeout(release, 80)
+    await vi.advanceTimersByTimeAsync(60_000) // far past the client's 20 ms
+    release()
     await expect(pending).resolves.toMatchObject({ items: [], totalItems: 0 })
     expect(signals).toEqual([undefined])
   })
@@ -77,7 +88,8 @@ describe('createDbInterface(auth, { timeoutMs })', () => {
     const db = createDbInterface(auth, { timeoutMs: 0 })
     const controller = new AbortController()
     const pending = db.collection('posts').getList(1, 30, { signal: controller.signal })
-    setTimeout(() => controller.abort(), 60)
+    await vi.advanceTimersByTimeAsync(60_000) // far past the client's 20 ms
+    controller.abort()
     await expect(pending).rejects.toMatchObject({ code: 'aborted', name: 'AbortedError' })
     expect(signals).toHaveLength(1)
     // fetch follows a signal of our own, tied to the caller's, so nothing of fetch's stays on the caller's.

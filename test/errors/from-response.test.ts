@@ -3,16 +3,19 @@ import type { AuthErrorCode } from '../../src/index.js'
 import {
   InvalidCredentialsError,
   MfaRequiredError,
+  NotFoundError,
   RateLimitedError,
   ValidationError,
 } from '../../src/index.js'
 import type { FirstFactor } from '../../src/errors/mfa.js'
 import {
   errorFromResponse,
+  FIELD_ERROR_LIMITS,
   flattenFieldErrors,
   type EndpointKind,
   type ResponseContext,
 } from '../../src/errors/from-response.js'
+import { hasControlCharacters } from '../helpers/control-characters.js'
 import { PB_BODIES } from '../helpers/factories.js'
 
 const signIn = (factor: FirstFactor): EndpointKind => ({ kind: 'sign-in', factor })
@@ -766,8 +769,113 @@ describe('Retry-After', () => {
     expect(retryAfterMs(header)).toBeUndefined()
   })
 
+  it('caps a delay at what a timer can wait (about 24.8 days)', () => {
+    expect(retryAfterMs('1e308')).toBe(2_147_483_647)
+    expect(retryAfterMs('Fri, 31 Dec 9999 23:59:59 GMT')).toBe(2_147_483_647)
+  })
+
   it('never gives a negative delay for a negative number', () => {
     const value = retryAfterMs('-5')
     expect(value === undefined || value >= 0).toBe(true)
+  })
+})
+
+describe('hostile error bodies', () => {
+  const error400 = (body: unknown, endpoint: EndpointKind = other) =>
+    errorFromResponse(
+      { method: 'POST', path: p('records', 'posts'), status: 400, body },
+      { endpoint, sentToken: true },
+    )
+
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'a 400 whose message is %j is read like any unknown message',
+    (message) => {
+      const signIn400 = error400({ data: {}, message, status: 400 }, signIn('password'))
+      expect(signIn400).toBeInstanceOf(InvalidCredentialsError)
+      expect((signIn400 as InvalidCredentialsError).reason).toBe('credentials')
+      expect(error400({ data: {}, message, status: 400 })).toBeInstanceOf(ValidationError)
+    },
+  )
+
+  it('a field named __proto__ stays a field, and the object keeps its prototype', () => {
+    const fieldErrors = flattenFieldErrors(JSON.parse('{"__proto__":{"code":"c","message":"m"}}'))
+    expect(Object.keys(fieldErrors)).toEqual(['__proto__'])
+    expect(Object.getPrototypeOf(fieldErrors)).toBe(Object.prototype)
+  })
+
+  /** `{ l0: { l1: … { field: error } } }` with `levels` objects between `data` and the field error's object. */
+  const nested = (levels: number): unknown => {
+    let data: unknown = { field: required }
+    for (let level = levels - 1; level >= 0; level--) data = { [`l${level}`]: data }
+    return data
+  }
+
+  it(`reads field errors down to ${FIELD_ERROR_LIMITS.maxDepth} levels of nesting, and no deeper`, () => {
+    const deepest = FIELD_ERROR_LIMITS.maxDepth
+    expect(Object.keys(flattenFieldErrors(nested(deepest)))).toEqual([
+      [...Array.from({ length: deepest }, (_, level) => `l${level}`), 'field'].join('.'),
+    ])
+    expect(flattenFieldErrors(nested(deepest + 1))).toEqual({})
+  })
+
+  it('100,000 levels of nesting do not overflow the stack', () => {
+    expect(() => flattenFieldErrors(nested(100_000))).not.toThrow()
+  })
+
+  it(`keeps at most ${FIELD_ERROR_LIMITS.maxFieldErrors} field errors`, () => {
+    const data = Object.fromEntries(Array.from({ length: 1_000 }, (_, index) => [`f${index}`, required]))
+    const fieldErrors = flattenFieldErrors(data)
+    expect(Object.keys(fieldErrors)).toHaveLength(FIELD_ERROR_LIMITS.maxFieldErrors)
+    expect(fieldErrors.f0).toEqual(required)
+  })
+
+  it(`looks at no more than ${FIELD_ERROR_LIMITS.maxEntries} entries in all`, () => {
+    const data: Record<string, unknown> = {}
+    for (let index = 0; index < FIELD_ERROR_LIMITS.maxEntries; index++) data[`n${index}`] = { notAnError: 1 }
+    data.last = required
+    expect(flattenFieldErrors(data)).toEqual({})
+  })
+
+  it('cuts long paths, codes and messages and strips their control characters', () => {
+    const fieldErrors = flattenFieldErrors({
+      ['k'.repeat(10_000)]: { code: 'c\r\n'.repeat(1_000), message: 'm\u001b[31m'.repeat(100_000) },
+    })
+    const [[path, error]] = Object.entries(fieldErrors) as [[string, { code: string; message: string }]]
+    expect(path.length).toBeLessThanOrEqual(FIELD_ERROR_LIMITS.maxPathLength + 1)
+    expect(error.code.length).toBeLessThanOrEqual(501)
+    expect(error.message.length).toBeLessThanOrEqual(501)
+    expect(hasControlCharacters(`${path}${error.code}${error.message}`)).toBe(false)
+  })
+
+  it('names the URL when the exchange has one, and hints at a base URL ending with /api on such a 404', () => {
+    const error = errorFromResponse(
+      {
+        method: 'GET',
+        path: '/api/api/collections/users/auth-methods',
+        url: 'https://pb.example.com/api/api/collections/users/auth-methods',
+        status: 404,
+        body: B.notFound,
+      },
+      { endpoint: other, sentToken: false },
+    )
+    expect(error).toBeInstanceOf(NotFoundError)
+    expect(error.message).toBe(
+      "GET https://pb.example.com/api/api/collections/users/auth-methods (404): The requested resource wasn't found. (the URL has /api/api/: the client's base URL must not end with /api; use the server's root URL)",
+    )
+  })
+
+  it('a 403 with the "not configured" wording at the start of a huge message is still explained', () => {
+    const error = errorFromResponse(
+      {
+        method: 'POST',
+        path: p('auth-with-password'),
+        status: 403,
+        body: { message: `${B.otpDisabled.message}${' x'.repeat(1_000_000)}` },
+      },
+      { endpoint: signIn('otp'), sentToken: false },
+    )
+    expect(error.message).toBe(
+      `POST ${p('auth-with-password')} (403): OTP authentication is not enabled on collection "users"`,
+    )
   })
 })

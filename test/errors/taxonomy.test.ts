@@ -128,15 +128,20 @@ describe('error taxonomy', () => {
   })
 
   it.each(codes.filter((code) => code !== 'config_invalid'))(
-    '%s: the exchange is readable but never enumerated, serialised or inspected',
+    '%s: the exchange is readable but never enumerated, serialised or inspected (not even showHidden)',
     (code) => {
       const error = FACTORIES[code]()
       expect(error.exchange).toBe(exchange)
       expect(Object.keys(error)).not.toContain('exchange')
-      expect(Object.getOwnPropertyDescriptor(error, 'exchange')?.enumerable).toBe(false)
+      expect(Object.getOwnPropertyNames(error)).not.toContain('exchange')
       const serialised = JSON.stringify(error)
       const inspected = inspect(error, { depth: 10 })
-      for (const text of [serialised, inspected, JSON.stringify({ ...error })]) {
+      const hidden = inspect(error, { depth: 10, showHidden: true })
+      const wrapped = inspect(new RefreshFailedError('outer', { cause: error }), {
+        depth: 10,
+        showHidden: true,
+      })
+      for (const text of [serialised, inspected, hidden, wrapped, JSON.stringify({ ...error })]) {
         expect(text).not.toContain(SECRET_TOKEN)
         expect(text).not.toContain('hunter2-secret')
       }

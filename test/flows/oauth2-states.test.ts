@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { OAuth2StateStore, type PendingOAuth2 } from '../../src/flows/oauth2-states.js'
+import { MAX_PENDING_OAUTH2, OAuth2StateStore, type PendingOAuth2 } from '../../src/flows/oauth2-states.js'
 
 const TEN_MINUTES = 10 * 60_000
 
@@ -7,10 +7,13 @@ function pending(expiresAt: number, provider = 'oidc'): PendingOAuth2 {
   return { provider, codeVerifier: `verifier-${provider}`, redirectUrl: 'http://127.0.0.1/cb', expiresAt }
 }
 
-function storeWithClock(start = 1_700_000_000_000): { store: OAuth2StateStore; advance(ms: number): void } {
+function storeWithClock(
+  start = 1_700_000_000_000,
+  maxPending?: number,
+): { store: OAuth2StateStore; advance(ms: number): void } {
   let now = start
   return {
-    store: new OAuth2StateStore(() => now),
+    store: new OAuth2StateStore(() => now, maxPending),
     advance(ms) {
       now += ms
     },
@@ -84,5 +87,86 @@ describe('OAuth2StateStore', () => {
     store.clear()
     expect(store.size).toBe(0)
     expect(store.take('a')).toBeUndefined()
+  })
+
+  it(`keeps at most ${MAX_PENDING_OAUTH2.toLocaleString('en')} attempts by default, forgetting the oldest`, () => {
+    const { store } = storeWithClock()
+    for (let i = 0; i <= MAX_PENDING_OAUTH2; i++) store.add(`state-${i}`, pending(Number.MAX_SAFE_INTEGER))
+    expect(store.size).toBe(MAX_PENDING_OAUTH2)
+    expect(store.take('state-0')).toBeUndefined()
+    expect(store.take('state-1')).toBeDefined()
+    expect(store.take(`state-${MAX_PENDING_OAUTH2}`)).toBeDefined()
+  })
+
+  it('forgets the oldest attempt first when over its cap, one per added attempt', () => {
+    const { store } = storeWithClock(1_700_000_000_000, 3)
+    for (const state of ['a', 'b', 'c', 'd', 'e']) store.add(state, pending(Number.MAX_SAFE_INTEGER))
+    expect(store.size).toBe(3)
+    expect(['a', 'b', 'c', 'd', 'e'].map((state) => store.take(state) !== undefined)).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+    ])
+  })
+
+  it('a re-added state becomes the newest: it outlives older ones and is evicted last', () => {
+    const start = 1_700_000_000_000
+    const { store, advance } = storeWithClock(start, 2)
+    store.add('a', pending(start + 1_000))
+    store.add('b', pending(start + 1_000))
+    advance(500)
+    store.add('a', pending(start + 1_500)) // restarted: now behind 'b'
+    advance(600) // 'b' expired, 'a' still live
+    expect(store.size).toBe(1)
+    expect(store.take('a')).toBeDefined()
+
+    const capped = storeWithClock(start, 2).store
+    capped.add('x', pending(Number.MAX_SAFE_INTEGER))
+    capped.add('y', pending(Number.MAX_SAFE_INTEGER))
+    capped.add('x', pending(Number.MAX_SAFE_INTEGER))
+    capped.add('z', pending(Number.MAX_SAFE_INTEGER)) // evicts 'y', the oldest now
+    expect(capped.take('y')).toBeUndefined()
+    expect(capped.take('x')).toBeDefined()
+  })
+
+  it('never hands out an expired attempt, even one kept behind a live one after the clock went back', () => {
+    const start = 1_700_000_000_000
+    const { store, advance } = storeWithClock(start)
+    store.add('late', pending(start + 10_000))
+    store.add('early', pending(start + 1_000)) // out of order, as after the system clock was set back
+    advance(5_000)
+    expect(store.take('early')).toBeUndefined()
+    expect(store.take('late')).toBeDefined()
+  })
+
+  it('expires in amortised O(1): each access looks at the expired entries it drops plus one', () => {
+    const start = 1_700_000_000_000
+    const { store, advance } = storeWithClock(start)
+    let reads = 0
+    const counted = (expiresAt: number): PendingOAuth2 => ({
+      provider: 'oidc',
+      codeVerifier: 'verifier',
+      redirectUrl: 'http://127.0.0.1/cb',
+      get expiresAt() {
+        reads++
+        return expiresAt
+      },
+    })
+    const live = 5_000
+    for (let i = 0; i < live; i++) store.add(`live-${i}`, counted(start + TEN_MINUTES))
+    reads = 0
+    for (let i = 0; i < live; i++) {
+      store.add(`more-${i}`, counted(start + TEN_MINUTES))
+      store.take(`unknown-${i}`)
+    }
+    // 10,000 accesses over 5,000+ live entries: a whole-map scan would read ~75 million times.
+    expect(reads).toBeLessThanOrEqual(2 * live)
+
+    advance(TEN_MINUTES)
+    reads = 0
+    expect(store.size).toBe(0)
+    expect(reads).toBe(2 * live) // each expired entry is looked at once, when it is dropped
   })
 })

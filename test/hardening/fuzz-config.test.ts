@@ -16,6 +16,11 @@ import { ENV_VARIABLES, createAuthClientFromEnv, loadEnv } from '../../src/node/
 import { createFakeFetch, json, signInBody } from './fake-fetch.js'
 
 const RUNS = { numRuns: 1000 }
+/**
+ * Each property runs a fixed 1,000 times: the work is bounded by iterations. The test limit only ends a hang;
+ * at vitest's default of 5 s these tests failed on a loaded 2-core machine while doing nothing wrong.
+ */
+const HANG_LIMIT = { timeout: 60_000 }
 
 /** Values of every shape a caller could pass by mistake. */
 const junk = fc.oneof(
@@ -91,7 +96,7 @@ function expectConfigError(error: unknown): void {
 }
 
 describe('fuzzed client options', () => {
-  it('give a ConfigError or a client, never another exception', () => {
+  it('give a ConfigError or a client, never another exception', HANG_LIMIT, () => {
     fc.assert(
       fc.property(optionsArbitrary, (options) => {
         let auth: AuthClient | undefined
@@ -114,7 +119,7 @@ describe('fuzzed client options', () => {
     )
   })
 
-  it('that are accepted give a client that signs in', async () => {
+  it('that are accepted give a client that signs in', HANG_LIMIT, async () => {
     const { fetch } = createFakeFetch(() => json(signInBody()))
     await fc.assert(
       fc.asyncProperty(optionsArbitrary, async (options) => {
@@ -169,40 +174,44 @@ describe('fuzzed environment maps', () => {
     password: fc.option(passwordArbitrary, { nil: undefined }),
   })
 
-  it('give a ConfigError or a client, never another exception, and never echo the password', () => {
-    fc.assert(
-      fc.property(envArbitrary, ({ known, unknown, password }) => {
-        const env: Record<string, string> = { ...unknown, ...known }
-        if (password !== undefined) env.POCKETBASE_SUPERUSER_PASSWORD = password
-        let auth: AuthClient | undefined
-        try {
-          auth = createAuthClientFromEnv({ env, path: emptyEnvFile, logger })
-        } catch (error) {
-          expectConfigError(error)
-          if (password !== undefined) {
-            const configError = error as ConfigError
-            const shown = [
-              configError.message,
-              configError.stack ?? '',
-              JSON.stringify(configError),
-              inspect(configError, { depth: 10 }),
-            ].join('\n')
-            expect(shown).not.toContain(password)
+  it(
+    'give a ConfigError or a client, never another exception, and never echo the password',
+    HANG_LIMIT,
+    () => {
+      fc.assert(
+        fc.property(envArbitrary, ({ known, unknown, password }) => {
+          const env: Record<string, string> = { ...unknown, ...known }
+          if (password !== undefined) env.POCKETBASE_SUPERUSER_PASSWORD = password
+          let auth: AuthClient | undefined
+          try {
+            auth = createAuthClientFromEnv({ env, path: emptyEnvFile, logger })
+          } catch (error) {
+            expectConfigError(error)
+            if (password !== undefined) {
+              const configError = error as ConfigError
+              const shown = [
+                configError.message,
+                configError.stack ?? '',
+                JSON.stringify(configError),
+                inspect(configError, { depth: 10 }),
+              ].join('\n')
+              expect(shown).not.toContain(password)
+            }
+            return
           }
-          return
-        }
-        try {
-          expect(auth).toBeInstanceOf(AuthClient)
-          const parsed = loadEnv({ env, path: emptyEnvFile })
-          expect(auth.collection).toBe(
-            parsed.collection ?? (parsed.superuser === undefined ? 'users' : '_superusers'),
-          )
-          expect(JSON.stringify(parsed)).not.toContain(password ?? '\u0000')
-        } finally {
-          auth.dispose()
-        }
-      }),
-      RUNS,
-    )
-  })
+          try {
+            expect(auth).toBeInstanceOf(AuthClient)
+            const parsed = loadEnv({ env, path: emptyEnvFile })
+            expect(auth.collection).toBe(
+              parsed.collection ?? (parsed.superuser === undefined ? 'users' : '_superusers'),
+            )
+            expect(JSON.stringify(parsed)).not.toContain(password ?? '\u0000')
+          } finally {
+            auth.dispose()
+          }
+        }),
+        RUNS,
+      )
+    },
+  )
 })

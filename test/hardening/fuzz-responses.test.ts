@@ -4,11 +4,18 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { AuthClient, createAuthClient, createDbInterface, isAuthError } from '../../src/index.js'
 import type { AuthSession } from '../../src/index.js'
+import { MAX_RESPONSE_BYTES } from '../../src/http/request.js'
 import { makeAuthRecord, makeJwt, type JwtClaims } from '../helpers/factories.js'
+import { hasControlCharacters } from '../helpers/control-characters.js'
 import { hasDocumentedCode } from './error-codes.js'
 import { createFakeFetch, json, signInBody, type FakeRequest } from './fake-fetch.js'
 
 const RUNS = { numRuns: 1000 }
+/**
+ * A thousand runs take seconds on a busy 2-core machine: each property gets a limit far above that, so only a
+ * real hang (which the client's own request timeout already turns into a TimeoutError) could reach it.
+ */
+const FUZZ_LIMIT = { timeout: 120_000 }
 const URL_BASE = 'http://pb.test'
 const NULL_BODY_STATUSES = new Set([204, 205, 304])
 
@@ -330,7 +337,7 @@ function serve(endpoint: Endpoint, answer: Answer, isFuzzing: () => boolean) {
   }
 }
 
-describe('arbitrary server answers', () => {
+describe('arbitrary server answers', FUZZ_LIMIT, () => {
   it.each(ENDPOINTS)('$name: a typed result or exactly one documented AuthError', async (endpoint) => {
     await fc.assert(
       fc.asyncProperty(answerArbitrary, async (answer) => {
@@ -352,7 +359,7 @@ describe('arbitrary server answers', () => {
   })
 })
 
-describe('arbitrary tokens in auth responses', () => {
+describe('arbitrary tokens in auth responses', FUZZ_LIMIT, () => {
   const signInWith = async (body: unknown): Promise<{ ok: boolean; value?: unknown; error?: unknown }> => {
     const { fetch } = createFakeFetch(() => json(body))
     const auth = createAuthClient({ url: URL_BASE, fetch })
@@ -405,4 +412,196 @@ describe('arbitrary tokens in auth responses', () => {
       RUNS,
     )
   })
+})
+
+/*
+ * Hostile sizes: bodies nested 100,000 levels deep, megabyte strings in every text field, bodies far beyond
+ * the size limit (streamed from one reused chunk, never allocated), control characters and adversarial `Date`
+ * headers. Every run ends in a typed result or a documented AuthError; a stall is bounded by the client's
+ * request timeout (a TimeoutError is a typed error), never by a timing assertion.
+ */
+describe('hostile sizes', () => {
+  const HOSTILE_RUNS = { numRuns: 50 }
+  const MIB = 1024 * 1024
+
+  /** `depth` levels of `{"a": … }` (or `[ … ]`) around `leaf`, as text: too deep to build as an object. */
+  const deepText = (depth: number, leaf: string, array: boolean): string =>
+    array
+      ? `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}`
+      : `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`
+
+  const depthArbitrary = fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constantFrom(1_000, 10_000, 100_000))
+  const controlText = fc.string({
+    unit: fc.constantFrom(
+      '\r',
+      '\n',
+      '\r\n',
+      '\u001b[31m',
+      '\u001b]0;title\u0007',
+      '\u0000',
+      '\u0085',
+      '\u009b',
+      '\u2028',
+      '\u202e',
+      'a',
+      ' ',
+    ),
+    maxLength: 200,
+  })
+  const megabyteText = fc
+    .tuple(
+      fc.constantFrom(1, 2),
+      fc.constantFrom('x', 'The collection is not configured to allow ', '\u001b[31m', '"\\'),
+    )
+    .map(([mib, unit]) => unit.repeat(Math.ceil((mib * MIB) / unit.length)))
+  const hostileText = fc.oneof(controlText, megabyteText)
+
+  /** A 400 with `count` field errors whose keys, codes and messages are `text`. */
+  const wideData = (text: string, count: number): string =>
+    JSON.stringify({
+      data: Object.fromEntries(
+        Array.from({ length: count }, (_, i) => [`${text.slice(0, 50)}${i}`, { code: text, message: text }]),
+      ),
+      message: 'x',
+      status: 400,
+    })
+
+  const goodToken = signInBody().token
+  const goodRecord = JSON.stringify(makeAuthRecord())
+
+  /** Raw body texts, each valid JSON of a hostile size or shape. */
+  const hostileBody: fc.Arbitrary<string> = fc.oneof(
+    fc
+      .tuple(depthArbitrary, fc.boolean(), hostileText)
+      .map(
+        ([depth, array, message]) =>
+          `{"data":${deepText(depth, '{"code":"validation_deep","message":"Deep."}', array)},"message":${JSON.stringify(message)},"status":400}`,
+      ),
+    fc.tuple(depthArbitrary, fc.boolean()).map(([depth, array]) => deepText(depth, '1', array)),
+    fc
+      .tuple(depthArbitrary, fc.boolean())
+      .map(([depth, array]) => `{"token":"${goodToken}","record":${deepText(depth, '{}', array)}}`),
+    fc
+      .tuple(depthArbitrary, fc.boolean())
+      .map(
+        ([depth, array]) =>
+          `{"token":"${goodToken}","record":${goodRecord.slice(0, -1)},"expand":${deepText(depth, '{}', array)}},"meta":${deepText(depth, '{}', array)}}`,
+      ),
+    hostileText.map((text) => JSON.stringify({ data: {}, message: text, status: 403 })),
+    hostileText.map((text) => JSON.stringify({ mfaId: text })),
+    hostileText.map((text) => JSON.stringify({ otpId: text })),
+    hostileText.map((text) => JSON.stringify({ token: text, record: makeAuthRecord({ name: text }) })),
+    // Many field errors with control characters, or a few with megabyte codes and messages.
+    fc.tuple(controlText, fc.integer({ min: 1, max: 20_000 })).map(([text, count]) => wideData(text, count)),
+    fc.tuple(megabyteText, fc.integer({ min: 1, max: 3 })).map(([text, count]) => wideData(text, count)),
+    fc
+      .tuple(hostileText, depthArbitrary)
+      .map(
+        ([text, depth]) =>
+          `{"password":{"enabled":true,"identityFields":[]},"oauth2":{"enabled":true,"providers":[${deepText(depth, '{}', false)}]},"mfa":{"enabled":true,"duration":${JSON.stringify(text)}},"otp":{"enabled":true,"duration":1}}`,
+      ),
+  )
+
+  const hostileDate = fc.oneof(
+    fc.constantFrom(
+      'Thu, 01 Jan 1970 00:00:00 GMT',
+      'Fri, 31 Dec 9999 23:59:59 GMT',
+      'Sat, 13 Sep 275760 00:00:00 GMT',
+      'Mon, 01 Jan 0000 00:00:00 GMT',
+      'not a date',
+      '',
+    ),
+    fc
+      .integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 })
+      .map((ms) => new Date(ms).toUTCString()),
+    fc
+      .integer({ min: -2 * 86_400_000, max: 2 * 86_400_000 })
+      .map((offset) => new Date(Date.now() + offset).toUTCString()),
+  )
+
+  /** A body far beyond the size limit, streamed from one reused chunk so the test allocates nothing. */
+  const hugeBody = (totalBytes: number): ReadableStream<Uint8Array> => {
+    const chunk = new Uint8Array(MIB).fill(0x61)
+    let sent = 0
+    return new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (sent >= totalBytes) return controller.close()
+          sent += chunk.byteLength
+          controller.enqueue(chunk)
+        },
+      },
+      { highWaterMark: 0 },
+    )
+  }
+
+  type HostileAnswer =
+    | { kind: 'text'; status: number; text: string; date: string | undefined }
+    | { kind: 'huge'; status: number; totalBytes: number; declareLength: boolean }
+
+  const statusArbitrary = fc.oneof(
+    fc.constantFrom(200, 400, 401, 403, 404, 429, 500, 301, 302, 303, 307, 308),
+    fc.integer({ min: 200, max: 599 }).filter((status) => !NULL_BODY_STATUSES.has(status)),
+  )
+  const hostileAnswer: fc.Arbitrary<HostileAnswer> = fc.oneof(
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        kind: fc.constant('text' as const),
+        status: statusArbitrary,
+        text: hostileBody,
+        date: fc.option(hostileDate, { nil: undefined }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('huge' as const),
+        status: statusArbitrary,
+        totalBytes: fc.constantFrom(MAX_RESPONSE_BYTES + 1, 64 * MIB, 400 * MIB),
+        declareLength: fc.boolean(),
+      }),
+    },
+  )
+
+  function hostileResponse(answer: HostileAnswer): Response {
+    if (answer.kind === 'huge') {
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' }
+      if (answer.declareLength) headers['Content-Length'] = String(answer.totalBytes)
+      return new Response(hugeBody(answer.totalBytes), { status: answer.status, headers })
+    }
+    const headers = new Headers({ 'Content-Type': 'application/json' })
+    if (answer.date !== undefined) headers.set('Date', answer.date)
+    return new Response(answer.text, { status: answer.status, headers })
+  }
+
+  it('every endpoint: a typed result or a documented AuthError whose message is bounded and clean', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...ENDPOINTS), hostileAnswer, async (endpoint, answer) => {
+        let fuzzing = false
+        const { fetch } = createFakeFetch((request) => {
+          if (fuzzing && request.path === endpoint.fuzzedPath) return hostileResponse(answer)
+          return serve(endpoint, { status: 200, text: undefined, headers: {} }, () => false)(request)
+        })
+        const auth = createAuthClient({ url: URL_BASE, fetch, timeoutMs: 10_000, autoRefresh: false })
+        try {
+          if (endpoint.signInAs !== undefined) await auth.authWithPassword('setup@example.com', 'pw-setup-1')
+          fuzzing = true
+          const outcome = await settle(endpoint.call(auth))
+          if (outcome.ok) {
+            endpoint.checkResult(outcome.value)
+            return
+          }
+          expectTypedError(outcome.error)
+          const { message } = outcome.error as Error
+          expect(message.length).toBeLessThan(2_000)
+          expect(hasControlCharacters(message)).toBe(false)
+          if (answer.kind === 'huge') expect((outcome.error as { code: string }).code).not.toBe('timeout')
+        } finally {
+          auth.dispose()
+        }
+      }),
+      HOSTILE_RUNS,
+    )
+  }, 300_000)
 })

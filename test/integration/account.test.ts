@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { configureSmtp, createUser, startSmtpSink, type SmtpSink } from '../../dev/index.js'
 import {
-  configureSmtp,
-  createUser,
   extractActionToken,
   startPocketBase,
-  startSmtpSink,
-} from '../../dev/index.js'
-import type { ActionKind, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
+  type ActionKind,
+  type PocketBaseHandle,
+} from '../../src/testing/index.js'
 import { NotAuthenticatedError, TokenExpiredError, ValidationError } from '../../src/index.js'
 import type { AuthClient, SignedOutReason } from '../../src/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

@@ -7,10 +7,10 @@ import {
   createUser,
   followAuthorize,
   startOidcProvider,
-  startPocketBase,
   startSmtpSink,
 } from '../../dev/index.js'
-import type { OidcProvider, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
+import type { OidcProvider, SmtpSink } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { ConfigError, createAuthClient, type AuthClient } from '../../src/index.js'
 import { createAdmin, type Admin } from '../../src/admin/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

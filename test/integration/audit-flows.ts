@@ -15,13 +15,11 @@ import {
   createUser,
   enableMfa,
   enableOtp,
-  extractActionToken,
-  extractOtpCode,
   followAuthorize,
   type OidcProvider,
-  type PocketBaseHandle,
   type SmtpSink,
 } from '../../dev/index.js'
+import { extractActionToken, extractOtpCode, type PocketBaseHandle } from '../../src/testing/index.js'
 import {
   MfaRequiredError,
   createAuthClient,

@@ -6,10 +6,11 @@ import {
   enableMfa,
   enableOtp,
   startOidcProvider,
-  startPocketBase,
   startSmtpSink,
+  type OidcProvider,
+  type SmtpSink,
 } from '../../dev/index.js'
-import type { OidcProvider, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { NotFoundError, createAuthClient } from '../../src/index.js'
 import type { AuthClient, AuthMethods, OAuth2ProviderInfo } from '../../src/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

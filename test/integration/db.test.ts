@@ -6,10 +6,9 @@ import {
   createUser,
   setAuthTokenDuration,
   startCountingProxy,
-  startPocketBase,
   type CountingProxy,
-  type PocketBaseHandle,
 } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import {
   createAuthClient,
   createDbInterface,

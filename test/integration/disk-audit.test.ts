@@ -5,14 +5,8 @@ import { syncBuiltinESMExports } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest'
-import {
-  startOidcProvider,
-  startPocketBase,
-  startSmtpSink,
-  type OidcProvider,
-  type PocketBaseHandle,
-  type SmtpSink,
-} from '../../dev/index.js'
+import { startOidcProvider, startSmtpSink, type OidcProvider, type SmtpSink } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import type { AuthClient } from '../../src/index.js'
 import { Audit, prepareServer, runAllFlows } from './audit-flows.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

@@ -2,12 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { inspect } from 'node:util'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createUser, startCountingProxy, startPocketBase } from '../../dev/index.js'
-import type { CountingProxy, PocketBaseHandle } from '../../dev/index.js'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createUser, startCountingProxy, type CountingProxy } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { ConfigError, InvalidCredentialsError, NotAuthenticatedError } from '../../src/index.js'
 import type { AuthClient } from '../../src/index.js'
-import { createAuthClientFromEnv, loadEnv } from '../../src/node/index.js'
+import { createAuthClientFromEnv, ENV_VARIABLES, loadEnv } from '../../src/node/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
 const bin = pocketBaseBinaryForTests('env tests')
@@ -195,5 +195,113 @@ describe.skipIf(bin === undefined)('loadEnv and createAuthClientFromEnv against 
     await expect(auth.getToken()).rejects.toBeInstanceOf(NotAuthenticatedError)
     const session = await auth.authWithPassword(user.email, user.password)
     await expect(auth.getToken()).resolves.toBe(session.token)
+  })
+})
+
+describe.skipIf(bin === undefined)('the working directory .env against a real PocketBase', () => {
+  let pb: PocketBaseHandle
+  let proxy: CountingProxy
+  /** The server a checkout's `.env` names: it must never see the superuser from the real environment. */
+  let elsewhere: CountingProxy
+  let dir: string
+  let home: string
+  const clients: AuthClient[] = []
+
+  beforeAll(async () => {
+    pb = await startPocketBase({ superuserPassword: 'Env-Cwd-Sup3r-Secret-41b7' })
+    ;[proxy, elsewhere] = await Promise.all([startCountingProxy(pb.url), startCountingProxy(pb.url)])
+  })
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'pb-auth-env-cwd-it-'))
+    home = process.cwd()
+    process.chdir(dir)
+    for (const name of ENV_VARIABLES) vi.stubEnv(name, undefined)
+  })
+
+  afterEach(async () => {
+    for (const auth of clients.splice(0)) auth.dispose()
+    process.chdir(home)
+    vi.unstubAllEnvs()
+    proxy.reset()
+    elsewhere.reset()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  afterAll(async () => {
+    await Promise.all([proxy?.stop(), elsewhere?.stop(), pb?.stop()])
+  })
+
+  async function workingDirDotenv(lines: Record<string, string>): Promise<void> {
+    const text = Object.entries(lines).map(([name, value]) => `${name}=${value}\n`)
+    await writeFile(path.join(dir, '.env'), text.join(''))
+  }
+
+  function superuserInProcessEnv(): void {
+    vi.stubEnv('POCKETBASE_SUPERUSER_EMAIL', pb.superuser.email)
+    vi.stubEnv('POCKETBASE_SUPERUSER_PASSWORD', pb.superuser.password)
+  }
+
+  it('a checkout whose .env sets only POCKETBASE_URL never gets the superuser password from the environment', async () => {
+    await workingDirDotenv({ POCKETBASE_URL: elsewhere.url })
+    superuserInProcessEnv()
+    let error: unknown
+    try {
+      const admin = createAuthClientFromEnv()
+      clients.push(admin)
+      await admin.getToken()
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['POCKETBASE_URL'])
+    for (const text of [
+      (error as Error).message,
+      JSON.stringify(error),
+      inspect(error, { showHidden: true }),
+    ]) {
+      expect(text).not.toContain(pb.superuser.password)
+      expect(text).not.toContain(elsewhere.url)
+    }
+    expect(elsewhere.counts()).toEqual({})
+  })
+
+  it('with POCKETBASE_URL in the environment too, the superuser signs in there and the .env URL is unused', async () => {
+    await workingDirDotenv({ POCKETBASE_URL: elsewhere.url })
+    superuserInProcessEnv()
+    vi.stubEnv('POCKETBASE_URL', proxy.url)
+    const admin = createAuthClientFromEnv()
+    clients.push(admin)
+    await admin.getToken()
+    expect(admin.isSuperuser).toBe(true)
+    expect(proxy.count(SUPERUSER_SIGN_IN)).toBe(1)
+    expect(elsewhere.counts()).toEqual({})
+  })
+
+  it('an explicit env map is used alone: the superuser of the working directory .env is not merged in', async () => {
+    await workingDirDotenv({
+      POCKETBASE_URL: elsewhere.url,
+      POCKETBASE_SUPERUSER_EMAIL: pb.superuser.email,
+      POCKETBASE_SUPERUSER_PASSWORD: pb.superuser.password,
+    })
+    const auth = createAuthClientFromEnv({ env: { POCKETBASE_URL: proxy.url } })
+    clients.push(auth)
+    expect(auth.collection).toBe('users')
+    await expect(auth.getToken()).rejects.toBeInstanceOf(NotAuthenticatedError)
+    expect(proxy.count(SUPERUSER_SIGN_IN)).toBe(0)
+    expect(elsewhere.counts()).toEqual({})
+  })
+
+  it('a .env holding URL and superuser together still works alone (the usual local setup)', async () => {
+    await workingDirDotenv({
+      POCKETBASE_URL: proxy.url,
+      POCKETBASE_SUPERUSER_EMAIL: pb.superuser.email,
+      POCKETBASE_SUPERUSER_PASSWORD: pb.superuser.password,
+    })
+    const admin = createAuthClientFromEnv()
+    clients.push(admin)
+    await admin.getToken()
+    expect(admin.isSuperuser).toBe(true)
+    expect(proxy.count(SUPERUSER_SIGN_IN)).toBe(1)
   })
 })

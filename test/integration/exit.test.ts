@@ -2,13 +2,8 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createAuthCollection,
-  createUser,
-  setAuthTokenDuration,
-  startPocketBase,
-  type PocketBaseHandle,
-} from '../../dev/index.js'
+import { createAuthCollection, createUser, setAuthTokenDuration } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
 const bin = pocketBaseBinaryForTests('exit tests')

@@ -7,11 +7,10 @@ import {
   enableRateLimits,
   setAuthTokenDuration,
   startCountingProxy,
-  startPocketBase,
   type CountingProxy,
-  type PocketBaseHandle,
   type RateLimitRule,
 } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { createAuthClient, createDbInterface, isAuthError } from '../../src/index.js'
 import type { AuthClient, AuthClientOptions } from '../../src/index.js'
 import { nextEvent } from '../helpers/events.js'

@@ -5,9 +5,9 @@ import {
   createUser,
   setAuthTokenDuration,
   startCountingProxy,
-  startPocketBase,
+  type CountingProxy,
 } from '../../dev/index.js'
-import type { CountingProxy, PocketBaseHandle } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { NotAuthenticatedError, TokenExpiredError, createAuthClient } from '../../src/index.js'
 import type { AuthClient, AuthClientOptions, AuthSession } from '../../src/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

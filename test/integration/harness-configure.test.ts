@@ -9,9 +9,8 @@ import {
   enableOtp,
   enableRateLimits,
   setAuthTokenDuration,
-  startPocketBase,
 } from '../../dev/index.js'
-import type { PocketBaseHandle } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
 const bin = pocketBaseBinaryForTests('harness-configure tests')

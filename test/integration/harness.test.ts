@@ -1,33 +1,27 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { inspect } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
-  PocketBaseApiError,
-  configureOidc,
-  configureSmtp,
-  createUser,
-  enableOtp,
+  AbortedError,
+  ConfigError,
+  NotFoundError,
+  TimeoutError,
+  ValidationError,
+  createAuthClient,
+} from '../../src/index.js'
+import {
   extractActionToken,
   extractOtpCode,
-  followAuthorize,
-  startCountingProxy,
-  startOidcProvider,
   startPocketBase,
-  startSmtpSink,
-} from '../../dev/index.js'
-import type { OidcProvider, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
+  type PocketBaseHandle,
+} from '../../src/testing/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
+import { rejectionOf } from '../helpers/rejection.js'
 
-const bin = pocketBaseBinaryForTests('harness tests')
-
-async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  const text = await response.text()
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
-}
+const bin = pocketBaseBinaryForTests('testing kit tests')
 
 function isAlive(pid: number): boolean {
   try {
@@ -39,156 +33,194 @@ function isAlive(pid: number): boolean {
   }
 }
 
-describe.skipIf(bin === undefined)('dev harness against a real PocketBase', () => {
+describe.skipIf(bin === undefined)('pocketbase-auth/testing: startPocketBase against a real binary', () => {
   let pb: PocketBaseHandle
-  let sink: SmtpSink
-  let oidc: OidcProvider
-  const extras: { stop(): Promise<void> }[] = []
+  const extras: PocketBaseHandle[] = []
+  const dirs: string[] = []
 
   beforeAll(async () => {
-    ;[pb, sink, oidc] = await Promise.all([startPocketBase(), startSmtpSink(), startOidcProvider()])
-    await configureSmtp(pb, sink)
-    await enableOtp(pb, 'users')
-    await configureOidc(pb, 'users', oidc)
+    pb = await startPocketBase()
   })
 
   afterEach(async () => {
     await Promise.all(extras.splice(0).map((extra) => extra.stop()))
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
   })
 
   afterAll(async () => {
-    await Promise.all([pb?.stop(), sink?.stop(), oidc?.stop()])
+    await pb?.stop()
   })
 
-  it('starts a healthy server with a working superuser API', async () => {
-    const health = await fetch(`${pb.url}/api/health`)
-    expect(health.status).toBe(200)
-    expect(await health.json()).toMatchObject({ code: 200 })
+  async function tempDir(): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pb-auth-kit-test-'))
+    dirs.push(dir)
+    return dir
+  }
 
-    const users = await pb.api<{ name: string; otp: { enabled: boolean; length: number } }>(
+  it('serves on 127.0.0.1 with a superuser whose random password signs in', async () => {
+    expect(pb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(pb.url).toBe(`http://127.0.0.1:${pb.port}`)
+    expect((await fetch(`${pb.url}/api/health`)).status).toBe(200)
+    expect(pb.superuser.email).toBe('admin@example.com')
+    expect(pb.superuser.password.length).toBeGreaterThanOrEqual(20)
+
+    const admin = createAuthClient({ url: pb.url, collection: '_superusers', autoRefresh: false })
+    const session = await admin.authWithPassword(pb.superuser.email, pb.superuser.password)
+    admin.dispose()
+    expect(session.collectionName).toBe('_superusers')
+    expect(await pb.superuserToken()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+  })
+
+  it('keeps data, migrations, hooks and public dirs inside its own temp dir', () => {
+    const root = path.dirname(pb.dir)
+    expect(path.dirname(root)).toBe(os.tmpdir())
+    expect(path.basename(root)).toMatch(/^pb-auth-/)
+    expect(readdirSync(root).sort()).toEqual(['pb_data', 'pb_hooks', 'pb_migrations', 'pb_public'])
+    expect(pb.dir).toBe(path.join(root, 'pb_data'))
+  })
+
+  it('createUser: a unique unverified user by default; given fields and another collection on request', async () => {
+    const first = await pb.createUser()
+    const second = await pb.createUser()
+    expect(first.email).toMatch(/^user-[0-9a-f]{12}@example\.com$/)
+    expect(second.email).not.toBe(first.email)
+    expect(first).toMatchObject({ collectionName: 'users', verified: false })
+
+    const chosen = await pb.createUser({ email: 'chosen@example.com', password: 'Chosen-pw-123', name: 'C' })
+    expect(chosen).toMatchObject({ email: 'chosen@example.com', password: 'Chosen-pw-123', name: 'C' })
+    const auth = createAuthClient({ url: pb.url, autoRefresh: false })
+    await expect(auth.authWithPassword('chosen@example.com', 'Chosen-pw-123')).resolves.toMatchObject({
+      recordId: chosen.id,
+    })
+    auth.dispose()
+
+    const superuser = await pb.createUser({ verified: true }, { collection: '_superusers' })
+    expect(superuser.collectionName).toBe('_superusers')
+  })
+
+  it('createUser and updateCollection reject with the SDK error types', async () => {
+    const duplicate = await rejectionOf(
+      pb
+        .createUser({ email: 'chosen-dup@example.com' })
+        .then(() => pb.createUser({ email: 'chosen-dup@example.com' })),
+    )
+    expect(duplicate).toBeInstanceOf(ValidationError)
+    expect((duplicate as ValidationError).fieldErrors['email']).toBeDefined()
+
+    const missing = await rejectionOf(pb.createUser({}, { collection: 'nope' }))
+    expect(missing).toBeInstanceOf(NotFoundError)
+    await expect(pb.updateCollection('nope', { listRule: '' })).rejects.toBeInstanceOf(NotFoundError)
+    const invalid = await rejectionOf(pb.updateCollection('users', { otp: { enabled: true, length: 1 } }))
+    expect(invalid).toBeInstanceOf(ValidationError)
+    await expect(pb.api('GET', '/api/collections/nope')).rejects.toMatchObject({
+      code: 'not_found',
+      status: 404,
+    })
+  })
+
+  it('updateCollection merges a patch into the current settings', async () => {
+    const before = await pb.api<{ otp: { length: number; duration: number } }>(
       'GET',
       '/api/collections/users',
     )
-    expect(users.name).toBe('users')
-    expect(users.otp).toMatchObject({ enabled: true, length: 6 })
-    await expect(pb.api('GET', '/api/collections/nope')).rejects.toMatchObject({
-      name: 'PocketBaseApiError',
-      status: 404,
+    const updated = await pb.updateCollection('users', { otp: { enabled: true } })
+    expect(updated['otp']).toMatchObject({
+      enabled: true,
+      length: before.otp.length,
+      duration: before.otp.duration,
     })
-    await expect(pb.api('GET', '/api/collections/nope')).rejects.toBeInstanceOf(PocketBaseApiError)
+    expect(updated.name).toBe('users')
   })
 
-  it('delivers an OTP mail whose code auth-with-otp accepts', async () => {
-    const user = await createUser(pb, 'users', { verified: true })
-    const requested = await postJson(`${pb.url}/api/collections/users/request-otp`, { email: user.email })
-    expect(requested.status).toBe(200)
-    const { otpId } = requested.body as { otpId: string }
+  it('api() sends a query string and answers the parsed body', async () => {
+    const user = await pb.createUser({ name: 'Queried' })
+    const filter = encodeURIComponent(`id = '${user.id}'`)
+    const page = await pb.api<{ totalItems: number; items: { name: string }[] }>(
+      'GET',
+      `/api/collections/users/records?filter=${filter}&fields=name`,
+    )
+    expect(page.totalItems).toBe(1)
+    expect(page.items).toEqual([{ name: 'Queried' }])
+  })
 
-    const mail = await sink.waitForMail({ to: user.email, subjectIncludes: 'Code' })
+  it('mail.next(to) resolves the OTP mail PocketBase sent, whose code signs in', async () => {
+    await pb.updateCollection('users', { otp: { enabled: true } })
+    const user = await pb.createUser({ verified: true })
+    const auth = createAuthClient({ url: pb.url, autoRefresh: false })
+
+    const { otpId } = await auth.requestOTP(user.email)
+    const mail = await pb.mail.next(user.email)
     const code = extractOtpCode(mail)
-    expect(code).toMatch(/^\d{6}$/)
-    expect(mail.text).toContain(`one-time password is: ${code}`)
-    expect(mail.html).toContain(`<strong>${code}</strong>`)
+
+    expect(mail.to).toEqual([user.email])
     expect(mail.from).toBe('noreply@example.com')
-
-    const auth = await postJson(`${pb.url}/api/collections/users/auth-with-otp`, { otpId, password: code })
-    expect(auth.status).toBe(200)
-    expect(auth.body).toMatchObject({ record: { id: user.id, email: user.email }, token: expect.any(String) })
+    expect(mail.subject).toContain('OTP')
+    expect(mail.text).toContain(code)
+    expect(mail.html).toContain(`<strong>${code}</strong>`)
+    await expect(auth.authWithOTP(otpId, code)).resolves.toMatchObject({ recordId: user.id })
+    auth.dispose()
+    expect(pb.mail.all()).toContain(mail)
   })
 
-  it('delivers a verification link whose token confirm-verification accepts', async () => {
-    const user = await createUser(pb, 'users')
-    const sent = await postJson(`${pb.url}/api/collections/users/request-verification`, { email: user.email })
-    expect(sent.status).toBe(204)
+  it('mail.next(to) returns each mail once, in order, and filters by subject', async () => {
+    const user = await pb.createUser()
+    const auth = createAuthClient({ url: pb.url, autoRefresh: false })
+    await auth.requestVerification(user.email)
+    await auth.requestPasswordReset(user.email)
+    auth.dispose()
 
-    const mail = await sink.waitForMail({ to: user.email, subjectIncludes: 'Verify' })
-    const token = extractActionToken(mail, 'verification')
-    expect(mail.text).toContain(`${pb.url}/_/#/auth/confirm-verification/${token}`)
-    const confirmed = await postJson(`${pb.url}/api/collections/users/confirm-verification`, { token })
-    expect(confirmed.status).toBe(204)
-    const record = await pb.api<{ verified: boolean }>('GET', `/api/collections/users/records/${user.id}`)
-    expect(record.verified).toBe(true)
+    const reset = await pb.mail.next(user.email, { subjectIncludes: 'Reset' })
+    const verify = await pb.mail.next(user.email)
+    expect(extractActionToken(reset, 'password-reset')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+    expect(verify.text).toContain(`${pb.url}/_/#/auth/confirm-verification/${extractActionToken(verify)}`)
+    const none = await rejectionOf(pb.mail.next(user.email, { timeoutMs: 50 }))
+    expect(none).toBeInstanceOf(TimeoutError)
+    // The message names recipients, never a subject or body (they carry codes and links).
+    expect((none as Error).message).toContain(user.email)
+    expect((none as Error).message).not.toContain('Reset')
   })
 
-  it('runs the OIDC code flow: authorize, callback code, auth-with-oauth2', async () => {
-    const suffix = Math.random().toString(36).slice(2, 10)
-    const person = {
-      sub: `sub-${suffix}`,
-      email: `oidc-${suffix}@example.com`,
-      email_verified: true,
-      name: 'Ann',
-    }
-    oidc.setUser(person)
-    const methods = await (await fetch(`${pb.url}/api/collections/users/auth-methods`)).json()
-    const provider = (
-      methods as {
-        oauth2: { providers: { name: string; authURL: string; state: string; codeVerifier: string }[] }
-      }
-    ).oauth2.providers.find((p) => p.name === 'oidc')
-    expect(provider).toBeDefined()
-    const redirectURL = 'http://127.0.0.1:9/callback'
-
-    const callback = await followAuthorize(provider!.authURL, { redirectURL })
-    expect(`${callback.origin}${callback.pathname}`).toBe(redirectURL)
-    expect(callback.searchParams.get('state')).toBe(provider!.state)
-    const code = callback.searchParams.get('code')
-    expect(code).toBeTruthy()
-
-    const body = { provider: 'oidc', code, codeVerifier: provider!.codeVerifier, redirectURL }
-    const auth = await postJson(`${pb.url}/api/collections/users/auth-with-oauth2`, body)
-    expect(auth.status).toBe(200)
-    expect(auth.body).toMatchObject({
-      record: { email: person.email, name: 'Ann', verified: true },
-      meta: { id: person.sub, isNew: true },
-    })
-    const reused = await postJson(`${pb.url}/api/collections/users/auth-with-oauth2`, body)
-    expect(reused.status).toBe(400)
+  it('mail.clear() forgets the received mails', async () => {
+    expect(pb.mail.all().length).toBeGreaterThan(0)
+    pb.mail.clear()
+    expect(pb.mail.all()).toEqual([])
+    expect(pb.mail.smtp.host).toBe('127.0.0.1')
   })
 
-  it('denies the next authorization on demand, then grants again', async () => {
-    const authorize = `${oidc.authURL}?response_type=code&client_id=${oidc.clientId}&state=s1&redirect_uri=`
-    const redirectURL = 'http://127.0.0.1:9/callback'
-    oidc.denyNext()
-    const denied = await followAuthorize(authorize, { redirectURL })
-    expect(denied.searchParams.get('error')).toBe('access_denied')
-    expect(denied.searchParams.get('state')).toBe('s1')
-    expect(denied.searchParams.has('code')).toBe(false)
-    const granted = await followAuthorize(authorize, { redirectURL })
-    expect(granted.searchParams.get('code')).toBeTruthy()
-  })
-
-  it('counts requests through the proxy and passes responses through', async () => {
-    const proxy = await startCountingProxy(pb.url)
-    extras.push(proxy)
-    const health = await fetch(`${proxy.url}/api/health?x=1`)
-    expect(health.status).toBe(200)
-    expect(health.headers.get('date')).toBeTruthy()
-    expect(health.headers.get('x-frame-options')).toBe('SAMEORIGIN')
-    await health.body?.cancel()
-    await (await fetch(`${proxy.url}/api/health`)).body?.cancel()
-    const failed = await postJson(`${proxy.url}/api/collections/users/auth-with-password`, {
-      identity: 'nobody@example.com',
-      password: 'wrong-password',
-    })
-    expect(failed).toEqual({
-      status: 400,
-      body: { data: {}, message: 'Failed to authenticate.', status: 400 },
-    })
-
-    expect(proxy.count('GET /api/health')).toBe(2)
-    expect(proxy.count('POST /api/collections/users/auth-with-password')).toBe(1)
-    expect(proxy.counts()).toEqual({
-      'GET /api/health': 2,
-      'POST /api/collections/users/auth-with-password': 1,
-    })
-    proxy.reset()
-    expect(proxy.count('GET /api/health')).toBe(0)
-  })
-
-  it('kill() then restart() comes back on the same port with data intact', async () => {
-    const other = await startPocketBase()
+  it('applies the migrations of migrationsDir without writing into that dir', async () => {
+    const source = await tempDir()
+    const migration = `migrate((app) => {
+  const collection = new Collection({ type: 'base', name: 'from_migration', fields: [{ name: 'title', type: 'text' }] })
+  app.save(collection)
+}, (app) => {
+  app.delete(app.findCollectionByNameOrId('from_migration'))
+})
+`
+    await writeFile(path.join(source, '1700000000_from_migration.js'), migration)
+    const other = await startPocketBase({ migrationsDir: source, mail: false })
     extras.push(other)
-    const user = await createUser(other, 'users')
+
+    const collection = await other.api<{ name: string }>('GET', '/api/collections/from_migration')
+    expect(collection.name).toBe('from_migration')
+    expect(readdirSync(source)).toEqual(['1700000000_from_migration.js'])
+  })
+
+  it('with { mail: false } sends no mail and pb.mail says why', async () => {
+    const other = await startPocketBase({ mail: false })
+    extras.push(other)
+    const settings = await other.api<{ smtp: { enabled: boolean } }>('GET', '/api/settings')
+
+    expect(settings.smtp.enabled).toBe(false)
+    const error = await rejectionOf(other.mail.next('anyone@example.com'))
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).issues[0]?.path).toBe('mail')
+    expect(() => other.mail.all()).toThrow(ConfigError)
+  })
+
+  it('kill() then restart() comes back on the same port with the data intact', async () => {
+    const other = await startPocketBase({ mail: false })
+    extras.push(other)
+    const user = await other.createUser()
     const { port, url } = other
     const firstPid = other.pid
 
@@ -203,16 +235,59 @@ describe.skipIf(bin === undefined)('dev harness against a real PocketBase', () =
     expect(record.email).toBe(user.email)
   })
 
-  it('stop() ends the process by pid and removes the temp dir, idempotently', async () => {
+  it('stop() ends the process by pid, stops the sink, removes the temp dir; idempotent; then restart() fails', async () => {
     const other = await startPocketBase()
-    extras.push(other)
     const pid = other.pid!
-    expect(existsSync(other.dir)).toBe(true)
+    const root = path.dirname(other.dir)
+    const waiting = rejectionOf(other.mail.next('nobody@example.com', { timeoutMs: 60_000 }))
     expect(isAlive(pid)).toBe(true)
 
     await other.stop()
-    expect(existsSync(other.dir)).toBe(false)
+
+    expect(existsSync(root)).toBe(false)
     expect(isAlive(pid)).toBe(false)
+    expect(await waiting).toBeInstanceOf(AbortedError)
     await expect(other.stop()).resolves.toBeUndefined()
+    await expect(other.restart()).rejects.toBeInstanceOf(ConfigError)
+  })
+
+  it('await using stops the server at the end of the scope', async () => {
+    let pid = 0
+    let root = ''
+    {
+      await using scoped = await startPocketBase({ mail: false })
+      pid = scoped.pid!
+      root = path.dirname(scoped.dir)
+      expect(isAlive(pid)).toBe(true)
+    }
+    expect(isAlive(pid)).toBe(false)
+    expect(existsSync(root)).toBe(false)
+  })
+
+  it('a caller-owned data dir survives stop() and is used again by the next server', async () => {
+    const dataDir = path.join(await tempDir(), 'data')
+    const first = await startPocketBase({ dir: dataDir, mail: false })
+    extras.push(first)
+    const user = await first.createUser()
+    await first.stop()
+    expect(existsSync(dataDir)).toBe(true)
+
+    const second = await startPocketBase({ dir: dataDir, mail: false })
+    extras.push(second)
+    const record = await second.api<{ email: string }>('GET', `/api/collections/users/records/${user.id}`)
+    expect(record.email).toBe(user.email)
+    expect(second.dir).toBe(dataDir)
+    // Migrations, hooks and public files still go to the instance's own temp dir, never beside the data dir.
+    expect(readdirSync(path.dirname(dataDir))).toEqual(['data'])
+  })
+
+  it('never puts the superuser password in an error, also not in inspect()', async () => {
+    const password = 'Never-Echo-This-pw-4711'
+    const other = await startPocketBase({ superuserPassword: password, mail: false })
+    extras.push(other)
+    const error = await rejectionOf(other.api('GET', '/api/collections/nope'))
+    expect(inspect(error, { showHidden: true, depth: 10 })).not.toContain(password)
+    expect(JSON.stringify(error)).not.toContain(password)
+    expect(other.logs()).not.toContain(password)
   })
 })

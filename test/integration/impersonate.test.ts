@@ -4,9 +4,9 @@ import {
   createBaseCollection,
   createUser,
   startCountingProxy,
-  startPocketBase,
+  type CountingProxy,
 } from '../../dev/index.js'
-import type { CountingProxy, PocketBaseHandle } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import {
   ConfigError,
   ForbiddenError,

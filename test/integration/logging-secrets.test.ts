@@ -8,12 +8,17 @@ import {
   createUser,
   enableMfa,
   enableOtp,
+  startSmtpSink,
+  type CreatedUser,
+  type SmtpSink,
+} from '../../dev/index.js'
+import {
   extractActionToken,
   extractOtpCode,
   startPocketBase,
-  startSmtpSink,
-} from '../../dev/index.js'
-import type { ActionKind, CreatedUser, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
+  type ActionKind,
+  type PocketBaseHandle,
+} from '../../src/testing/index.js'
 import { MfaRequiredError, createAuthClient } from '../../src/index.js'
 import type { AuthClient, AuthClientOptions, AuthSession, LogContext, Logger } from '../../src/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

@@ -6,11 +6,11 @@ import {
   createUser,
   enableMfa,
   enableOtp,
-  extractOtpCode,
-  startPocketBase,
   startSmtpSink,
+  type CreatedUser,
+  type SmtpSink,
 } from '../../dev/index.js'
-import type { CreatedUser, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
+import { extractOtpCode, startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { InvalidCredentialsError, MfaRequiredError } from '../../src/index.js'
 import type { AuthClient, MfaRequiredEvent } from '../../src/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

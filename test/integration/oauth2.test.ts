@@ -5,9 +5,10 @@ import {
   createUser,
   followAuthorize,
   startOidcProvider,
-  startPocketBase,
+  type OidcProvider,
+  type OidcUser,
 } from '../../dev/index.js'
-import type { OidcProvider, OidcUser, PocketBaseHandle } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import {
   ConfigError,
   OAuth2FailedError,
@@ -17,6 +18,7 @@ import {
 } from '../../src/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 import { useClients } from '../helpers/clients.js'
+import { rejectionOf } from '../helpers/rejection.js'
 
 const bin = pocketBaseBinaryForTests('oauth2 tests')
 
@@ -287,6 +289,77 @@ describe.skipIf(bin === undefined)('OAuth2 against a real PocketBase and OpenID 
     const auth = client({ fetch: recording })
     await expect(auth.startOAuth2('oidc', { redirectUrl: '/callback' })).rejects.toBeInstanceOf(ConfigError)
     expect(seen).toEqual([])
+  })
+
+  describe('expectedState (the state bound to the browser)', () => {
+    it('a matching expectedState signs in, from the callback URL or its parameters', async () => {
+      const auth = client()
+      const person = newPerson()
+      const first = await authorize(auth, person)
+      await expect(
+        auth.completeOAuth2(first.callback, { expectedState: first.state }),
+      ).resolves.toMatchObject({
+        record: { email: person.email },
+      })
+      const second = await authorize(auth, person)
+      const code = second.callback.searchParams.get('code') ?? ''
+      await expect(
+        auth.completeOAuth2({ state: second.state, code }, { expectedState: second.state }),
+      ).resolves.toMatchObject({ record: { email: person.email } })
+    })
+
+    it.each([
+      ['another state', 'some-other-browsers-state'],
+      ['undefined (no cookie)', undefined],
+      ['an empty string', ''],
+    ])(
+      'expectedState %s rejects with oauth2_state_invalid, sends nothing and leaves the attempt usable',
+      async (_name, expectedState) => {
+        const { fetch: recording, seen } = recordingFetch()
+        const auth = client({ fetch: recording })
+        const person = newPerson()
+        const { callback, state } = await authorize(auth, person)
+        seen.length = 0
+        const signedIn: unknown[] = []
+        auth.on('signedIn', (event) => void signedIn.push(event))
+
+        const error = await rejectionOf(auth.completeOAuth2(callback, { expectedState }))
+
+        expect(error).toBeInstanceOf(OAuth2StateInvalidError)
+        expect((error as Error).message).toContain('expectedState')
+        expect((error as Error).message).not.toContain(state)
+        expect(seen).toEqual([])
+        expect(auth.session).toBeNull()
+        expect(signedIn).toEqual([])
+        // Nothing was consumed: the right browser still completes this attempt.
+        await expect(auth.completeOAuth2(callback, { expectedState: state })).resolves.toMatchObject({
+          record: { email: person.email },
+        })
+      },
+    )
+
+    it('an expectedState that is not a string is a ConfigError naming it, before any request', async () => {
+      const { fetch: recording, seen } = recordingFetch()
+      const auth = client({ fetch: recording })
+      const { callback } = await authorize(auth, newPerson())
+      seen.length = 0
+      const options = { expectedState: 42 } as unknown as { expectedState: string }
+      const error = await rejectionOf(auth.completeOAuth2(callback, options))
+      expect(error).toBeInstanceOf(ConfigError)
+      expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['options.expectedState'])
+      expect(seen).toEqual([])
+    })
+
+    it('a mismatch does not supersede a sign-in in flight', async () => {
+      const auth = client()
+      const person = newPerson()
+      const { callback, state } = await authorize(auth, person)
+      const inFlight = auth.completeOAuth2(callback, { expectedState: state })
+      await expect(auth.completeOAuth2(callback, { expectedState: 'forged' })).rejects.toBeInstanceOf(
+        OAuth2StateInvalidError,
+      )
+      await expect(inFlight).resolves.toMatchObject({ record: { email: person.email } })
+    })
   })
 
   describe('linking', () => {

@@ -1,14 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  configureSmtp,
-  createUser,
-  enableOtp,
-  extractOtpCode,
-  startPocketBase,
-  startSmtpSink,
-} from '../../dev/index.js'
-import type { PocketBaseHandle, SmtpSink } from '../../dev/index.js'
+import { configureSmtp, createUser, enableOtp, startSmtpSink, type SmtpSink } from '../../dev/index.js'
+import { extractOtpCode, startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import {
   ForbiddenError,
   InvalidCredentialsError,

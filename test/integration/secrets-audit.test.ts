@@ -1,14 +1,8 @@
 import '../setup/fail-on-unhandled.js'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  startOidcProvider,
-  startPocketBase,
-  startSmtpSink,
-  type OidcProvider,
-  type PocketBaseHandle,
-  type SmtpSink,
-} from '../../dev/index.js'
+import { startOidcProvider, startSmtpSink, type OidcProvider, type SmtpSink } from '../../dev/index.js'
+import { startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { createAuthClient, type AuthClient } from '../../src/index.js'
 import { Audit, prepareServer, runAllFlows } from './audit-flows.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

@@ -9,13 +9,12 @@ import {
   createAuthCollection,
   createUser,
   enableOtp,
-  extractOtpCode,
   followAuthorize,
   startOidcProvider,
-  startPocketBase,
   startSmtpSink,
 } from '../../dev/index.js'
-import type { CreatedUser, OidcProvider, PocketBaseHandle, SmtpSink } from '../../dev/index.js'
+import type { CreatedUser, OidcProvider, SmtpSink } from '../../dev/index.js'
+import { extractOtpCode, startPocketBase, type PocketBaseHandle } from '../../src/testing/index.js'
 import { ConfigError, createAuthClient, MfaRequiredError, type AuthClient } from '../../src/index.js'
 import { createTotp, type Totp } from '../../src/totp/index.js'
 import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'

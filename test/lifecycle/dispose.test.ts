@@ -117,4 +117,3 @@ describe('dispose() closes the client', () => {
     await expect(escaped.getToken()).rejects.toMatchObject({ code: 'not_authenticated' })
   })
 })
-

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { inspect } from 'node:util'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ENV_VARIABLES, LOG_LEVELS, loadEnv } from '../../src/node/index.js'
 import { configErrorOf } from '../helpers/config-error.js'
 
@@ -208,6 +208,131 @@ describe('loadEnv', () => {
     expect(JSON.stringify(env)).toContain('root@example.com')
     expect(Object.isFrozen(env.superuser)).toBe(true)
     expect(env.superuser?.password).toBe(SECRET)
+  })
+})
+
+describe('loadEnv sources: process.env, an explicit env map and the dotenv file', () => {
+  const FILE_URL = 'http://file-named-host.example:8090'
+  let dir: string
+  let home: string
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'pb-auth-env-cwd-'))
+    home = process.cwd()
+    process.chdir(dir) // the default `.env` is read from the working directory
+    for (const name of ENV_VARIABLES) vi.stubEnv(name, undefined)
+  })
+
+  afterEach(async () => {
+    process.chdir(home)
+    vi.unstubAllEnvs()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  async function workingDirDotenv(lines: Record<string, string>): Promise<void> {
+    const text = Object.entries(lines).map(([name, value]) => `${name}=${value}\n`)
+    await writeFile(path.join(dir, '.env'), text.join(''))
+  }
+
+  function processEnv(values: Record<string, string>): void {
+    for (const [name, value] of Object.entries(values)) vi.stubEnv(name, value)
+  }
+
+  const CREDENTIALS = {
+    POCKETBASE_SUPERUSER_EMAIL: 'root@example.com',
+    POCKETBASE_SUPERUSER_PASSWORD: SECRET,
+  }
+
+  it('uses an explicit env map alone: ./.env is not read', async () => {
+    await workingDirDotenv({ POCKETBASE_URL: FILE_URL, POCKETBASE_TIMEOUT_MS: '1500', ...CREDENTIALS })
+    const env = loadEnv({ env: URL_VAR })
+    expect(env).toMatchObject({ url: URL_VAR.POCKETBASE_URL, timeoutMs: undefined, superuser: undefined })
+    expect(configErrorOf(() => loadEnv({ env: {} })).issues.map((issue) => issue.path)).toEqual([
+      'POCKETBASE_URL',
+    ])
+  })
+
+  it('without options, reads process.env and ./.env, the environment winning variable by variable', async () => {
+    await workingDirDotenv({ POCKETBASE_URL: FILE_URL, POCKETBASE_TIMEOUT_MS: '1500', ...CREDENTIALS })
+    expect(loadEnv()).toMatchObject({ url: FILE_URL, timeoutMs: 1500 })
+    expect(loadEnv().superuser?.password).toBe(SECRET) // file credentials go to the file URL
+    processEnv({ POCKETBASE_TIMEOUT_MS: '4000' })
+    expect(loadEnv()).toMatchObject({ url: FILE_URL, timeoutMs: 4000 })
+  })
+
+  it('refuses superuser credentials from process.env with the URL from ./.env, naming POCKETBASE_URL only', async () => {
+    await workingDirDotenv({ POCKETBASE_URL: FILE_URL })
+    processEnv(CREDENTIALS)
+    const error = configErrorOf(() => loadEnv())
+    expect(error.issues).toEqual([
+      { path: 'POCKETBASE_URL', message: expect.stringContaining('environment') as unknown },
+    ])
+    expect(error.message).toMatch(/dotenv file/)
+    for (const text of [
+      error.message,
+      JSON.stringify(error),
+      inspect(error, { depth: 10, showHidden: true }),
+    ]) {
+      expect(text).not.toContain(SECRET)
+      expect(text).not.toContain('file-named-host')
+    }
+  })
+
+  it.each([
+    [
+      'only the password',
+      { POCKETBASE_SUPERUSER_PASSWORD: SECRET },
+      { POCKETBASE_SUPERUSER_EMAIL: 'root@example.com' },
+    ],
+    [
+      'only the email',
+      { POCKETBASE_SUPERUSER_EMAIL: 'root@example.com' },
+      { POCKETBASE_SUPERUSER_PASSWORD: SECRET },
+    ],
+  ])(
+    'refuses it when %s comes from process.env and the URL from ./.env',
+    async (_name, fromEnv, fromFile) => {
+      await workingDirDotenv({ POCKETBASE_URL: FILE_URL, ...fromFile })
+      processEnv(fromEnv)
+      expect(configErrorOf(() => loadEnv()).issues.map((issue) => issue.path)).toEqual(['POCKETBASE_URL'])
+    },
+  )
+
+  it('sends credentials from process.env to the URL from process.env, whatever ./.env names', async () => {
+    await workingDirDotenv({ POCKETBASE_URL: FILE_URL })
+    processEnv({ ...URL_VAR, ...CREDENTIALS })
+    const env = loadEnv()
+    expect(env.url).toBe(URL_VAR.POCKETBASE_URL)
+    expect(env.superuser?.password).toBe(SECRET)
+  })
+
+  it('lets credentials from the file go to the URL from the environment', async () => {
+    await workingDirDotenv({ POCKETBASE_URL: FILE_URL, ...CREDENTIALS })
+    processEnv(URL_VAR)
+    const env = loadEnv()
+    expect(env.url).toBe(URL_VAR.POCKETBASE_URL)
+    expect(env.superuser?.email).toBe('root@example.com')
+  })
+
+  it('treats a blank credential in the environment as unset, so the file URL stays usable', async () => {
+    await workingDirDotenv({ POCKETBASE_URL: FILE_URL })
+    processEnv({ POCKETBASE_SUPERUSER_EMAIL: '', POCKETBASE_SUPERUSER_PASSWORD: ' ' })
+    expect(loadEnv()).toMatchObject({ url: FILE_URL, superuser: undefined })
+  })
+
+  it('applies the same rule to an explicit env map combined with an explicit path', async () => {
+    const file = path.join(dir, 'other.env')
+    await writeFile(file, `POCKETBASE_URL=${FILE_URL}\n`)
+    const error = configErrorOf(() => loadEnv({ path: file, env: CREDENTIALS }))
+    expect(error.issues.map((issue) => issue.path)).toEqual(['POCKETBASE_URL'])
+    expect(loadEnv({ path: file, env: { ...URL_VAR, ...CREDENTIALS } }).url).toBe(URL_VAR.POCKETBASE_URL)
+  })
+
+  it('reads an explicit path together with process.env when no env map is given', async () => {
+    const file = path.join(dir, 'other.env')
+    await writeFile(file, 'POCKETBASE_TIMEOUT_MS=1500\n')
+    processEnv(URL_VAR)
+    expect(loadEnv({ path: file })).toMatchObject({ url: URL_VAR.POCKETBASE_URL, timeoutMs: 1500 })
   })
 })
 

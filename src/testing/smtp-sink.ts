@@ -1,20 +1,23 @@
 /**
- * A real SMTP server on 127.0.0.1 that keeps every mail it receives, plus helpers to read PocketBase's OTP
- * codes and action tokens out of them.
+ * A real SMTP server on 127.0.0.1 (`smtp-server`) that keeps every mail it receives, parsed with `mailparser`.
  * @module
  */
 import { Buffer } from 'node:buffer'
-import { SMTPServer } from 'smtp-server'
-import { parseMail, type Mail } from './mime.js'
+import type * as MailParserModule from 'mailparser'
+import type * as SmtpServerModule from 'smtp-server'
+import type { SMTPServer as SMTPServerType } from 'smtp-server'
+import { AbortedError, TimeoutError } from '../index.js'
+import { parseMail, type Mail } from './mail.js'
+import { importPeer } from './optional-peer.js'
 
 /** What {@link SmtpSink.waitForMail} looks for: a predicate, or fields that must all match. */
 export type MailMatcher =
   | ((mail: Mail) => boolean)
   | {
       /** A recipient, compared exactly (PocketBase's email identity is case-sensitive). */
-      to?: string
+      readonly to?: string
       /** A substring of the decoded subject. */
-      subjectIncludes?: string
+      readonly subjectIncludes?: string
     }
 
 /** A running SMTP sink. */
@@ -26,7 +29,8 @@ export interface SmtpSink {
   /**
    * The first matching mail not yet returned by an earlier call, waiting for it to arrive if needed.
    * @param timeoutMs - @default 5000
-   * @throws Error after `timeoutMs`, listing the mails that did arrive.
+   * @throws {TimeoutError} `timeout` after `timeoutMs` (naming the recipients of the mails that did arrive).
+   * @throws {AbortedError} `aborted` when the sink is stopped meanwhile.
    */
   waitForMail(matcher: MailMatcher, timeoutMs?: number): Promise<Mail>
   /** Forget every received mail. */
@@ -36,24 +40,39 @@ export interface SmtpSink {
 }
 
 interface Waiter {
-  matches: (mail: Mail) => boolean
-  resolve: (mail: Mail) => void
-  reject: (error: Error) => void
-  timer: ReturnType<typeof setTimeout>
+  readonly matches: (mail: Mail) => boolean
+  readonly resolve: (mail: Mail) => void
+  readonly reject: (error: Error) => void
+  readonly timer: ReturnType<typeof setTimeout>
 }
 
+/** Default of `timeoutMs` in {@link SmtpSink.waitForMail}. */
+export const MAIL_TIMEOUT_MS = 5000
+
 /**
- * Start an SMTP sink on 127.0.0.1 (random port, no AUTH, no STARTTLS).
- * Point PocketBase at it with `configureSmtp(pb, sink)`.
+ * Starts an SMTP sink on 127.0.0.1 (a free port, no AUTH, no STARTTLS). `startPocketBase()` starts one and
+ * points PocketBase at it; this is for a sink of your own.
+ *
+ * @returns the running sink
+ * @throws {ConfigError} `config_invalid` when `smtp-server` or `mailparser` is not installed.
  * @example
+ * ```ts
  * const sink = await startSmtpSink()
  * const mail = await sink.waitForMail({ to: 'alice@example.com', subjectIncludes: 'Code' })
- * const code = extractOtpCode(mail)
+ * await sink.stop()
+ * ```
  */
 export async function startSmtpSink(): Promise<SmtpSink> {
+  const [{ SMTPServer }] = await Promise.all([
+    importPeer<typeof SmtpServerModule>('smtp-server'),
+    // Load the parser now, so a missing one fails the start, not the first mail.
+    importPeer<typeof MailParserModule>('mailparser'),
+  ])
   const mails: Mail[] = []
   const claimed = new WeakSet<Mail>()
   const waiters = new Set<Waiter>()
+  // Mails are parsed one after another, so they are kept in the order their data arrived.
+  let delivered: Promise<void> = Promise.resolve()
 
   const deliver = (mail: Mail): void => {
     mails.push(mail)
@@ -67,7 +86,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     }
   }
 
-  const server = new SMTPServer({
+  const server: SMTPServerType = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
@@ -77,11 +96,18 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       stream.on('error', (error: Error) => callback(error))
       stream.on('end', () => {
         const { mailFrom, rcptTo } = session.envelope
-        const envelope = { to: rcptTo.map((rcpt) => rcpt.address) }
-        deliver(
-          parseMail(Buffer.concat(chunks), mailFrom ? { ...envelope, from: mailFrom.address } : envelope),
-        )
-        callback()
+        const envelope = {
+          to: rcptTo.map((rcpt) => rcpt.address),
+          ...(mailFrom ? { from: mailFrom.address } : {}),
+        }
+        delivered = delivered.then(async () => {
+          try {
+            deliver(await parseMail(Buffer.concat(chunks), envelope))
+            callback()
+          } catch (error) {
+            callback(error instanceof Error ? error : new Error('the mail could not be parsed'))
+          }
+        })
       })
     },
   })
@@ -89,6 +115,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject)
     const listener = server.listen(0, host, () => {
+      server.off('error', reject)
       const address = listener.address()
       resolve(typeof address === 'object' && address !== null ? address.port : 0)
     })
@@ -102,7 +129,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     host,
     port,
     mails,
-    waitForMail(matcher, timeoutMs = 5000) {
+    waitForMail(matcher, timeoutMs = MAIL_TIMEOUT_MS) {
+      if (stopping) return Promise.reject(new AbortedError('waitForMail: the SMTP sink was stopped'))
       const matches = toPredicate(matcher)
       const ready = mails.find((mail) => !claimed.has(mail) && matches(mail))
       if (ready) {
@@ -112,10 +140,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       return new Promise<Mail>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(waiter)
-          const seen = mails.map((m) => `  to=${m.to.join(',')} subject=${JSON.stringify(m.subject)}`)
-          reject(
-            new Error(`No matching mail within ${timeoutMs} ms; received:\n${seen.join('\n') || '  none'}`),
-          )
+          reject(new TimeoutError(`waitForMail: no matching mail within ${timeoutMs} ms; ${describe(mails)}`))
         }, timeoutMs)
         const waiter: Waiter = { matches, resolve, reject, timer }
         waiters.add(waiter)
@@ -128,7 +153,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       stopping ??= new Promise<void>((resolve) => {
         for (const waiter of waiters) {
           clearTimeout(waiter.timer)
-          waiter.reject(new Error('The SMTP sink was stopped'))
+          waiter.reject(new AbortedError('waitForMail: the SMTP sink was stopped'))
         }
         waiters.clear()
         server.close(() => resolve())
@@ -138,41 +163,17 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   }
 }
 
+/** The recipients of the mails that did arrive; never a subject or body (they carry codes and tokens). */
+function describe(mails: readonly Mail[]): string {
+  if (mails.length === 0) return 'no mail arrived'
+  const recipients = [...new Set(mails.flatMap((mail) => mail.to))]
+  return `${mails.length} mail(s) arrived, to: ${recipients.join(', ')}`
+}
+
 function toPredicate(matcher: MailMatcher): (mail: Mail) => boolean {
   if (typeof matcher === 'function') return matcher
   const { to, subjectIncludes } = matcher
   return (mail) =>
     (to === undefined || mail.to.includes(to)) &&
     (subjectIncludes === undefined || mail.subject.includes(subjectIncludes))
-}
-
-/**
- * The OTP code in a PocketBase OTP mail: the digits of a `Code 123456` subject, else the digits after
- * "one-time password is:" in the text or HTML body.
- * @throws Error when the mail has no code.
- */
-export function extractOtpCode(mail: Mail): string {
-  const fromSubject = /\bCode\s+(\d{4,})\b/i.exec(mail.subject)?.[1]
-  const pattern = /one-time password is:\s*(?:<[^>]*>\s*)*(\d+)/i
-  const code = fromSubject ?? pattern.exec(mail.text)?.[1] ?? pattern.exec(mail.html)?.[1]
-  if (code === undefined) throw new Error(`No OTP code in the mail ${JSON.stringify(mail.subject)}`)
-  return code
-}
-
-/** The kinds of mailed action links PocketBase sends. */
-export type ActionKind = 'verification' | 'password-reset' | 'email-change'
-
-/**
- * The JWT at the end of a PocketBase action link such as `…/_/#/auth/confirm-verification/<JWT>`.
- * @param kind - only accept a link of this kind. @default any kind
- * @throws Error when the mail has no such link.
- */
-export function extractActionToken(mail: Mail, kind?: ActionKind): string {
-  const kinds = kind ?? 'verification|password-reset|email-change'
-  const pattern = new RegExp(`/auth/confirm-(?:${kinds})/([\\w-]+\\.[\\w-]+\\.[\\w-]+)`)
-  const token = pattern.exec(mail.text)?.[1] ?? pattern.exec(mail.html)?.[1]
-  if (token === undefined) {
-    throw new Error(`No ${kind ?? 'action'} link in the mail ${JSON.stringify(mail.subject)}`)
-  }
-  return token
 }

@@ -59,17 +59,36 @@ const liveChildren = new Set<ChildProcess>()
 const dirsToRemove = new Set<string>()
 let isExitHookInstalled = false
 
+/** Signals whose default action ends the process; the kit cleans up before that happens. */
+const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+function cleanUpNow(): void {
+  for (const live of liveChildren) live.kill('SIGKILL')
+  for (const dir of dirsToRemove) rmSync(dir, { recursive: true, force: true })
+  dirsToRemove.clear()
+}
+
 function installExitHook(): void {
   if (isExitHookInstalled) return
   isExitHookInstalled = true
-  process.on('exit', () => {
-    for (const live of liveChildren) live.kill('SIGKILL')
-    for (const dir of dirsToRemove) rmSync(dir, { recursive: true, force: true })
-  })
+  process.on('exit', cleanUpNow)
+  // A signal with no listener ends Node without an 'exit' event, leaving the servers running. When the kit's
+  // listener is the only one, it cleans up and re-raises the signal, so the process still ends as it would
+  // have. When the app listens too, the app decides, and the 'exit' hook cleans up when it exits.
+  for (const signal of ENDING_SIGNALS) {
+    const onSignal = (): void => {
+      if (process.listenerCount(signal) > 1) return
+      cleanUpNow()
+      process.off(signal, onSignal)
+      process.kill(process.pid, signal)
+    }
+    process.on(signal, onSignal)
+  }
 }
 
 /**
- * Kill the child with SIGKILL when this process exits, so a crashed test run leaves no orphan server.
+ * Kill the child with SIGKILL when this process exits (or is ended by SIGINT, SIGTERM or SIGHUP), so a crashed
+ * or interrupted test run leaves no orphan server.
  * The child is forgotten once it exits by itself.
  */
 export function killOnExit(child: ChildProcess): void {
@@ -79,7 +98,8 @@ export function killOnExit(child: ChildProcess): void {
 }
 
 /**
- * Remove `dir` (recursively) when this process exits, unless {@link keepOnExit} is called first.
+ * Remove `dir` (recursively) when this process exits or is ended by a signal, unless {@link keepOnExit} is
+ * called first.
  */
 export function removeOnExit(dir: string): void {
   installExitHook()

@@ -1,0 +1,3 @@
+import { describeCompatibility } from './suite.js'
+
+describeCompatibility('0.30.4')
