@@ -1,8 +1,10 @@
 import PocketBase, { type BaseAuthStore, type SendOptions } from 'pocketbase'
 import { isAuthError } from '../errors/auth-error.js'
+import type { UnexpectedResponseError } from '../errors/protocol.js'
 import { AbortedError } from '../errors/transport.js'
 import { RequestDeadline } from '../http/request-deadline.js'
 import { abandonOnAbort } from '../lifecycle/abandon-on-abort.js'
+import { GuardRefusal, guardedFetch } from './guarded-fetch.js'
 import { fromPocketBaseError } from './pocketbase-errors.js'
 
 /** What the adapter needs from an `AuthClient`'s token keeper. */
@@ -44,8 +46,8 @@ function createMemoryAuthStore(url: string): BaseAuthStore {
 export class AuthedPocketBase extends PocketBase {
   readonly #auth: TokenSource
   readonly #settings: AuthedPocketBaseSettings
-  /** The client's `fetch`, wrapped so that the SDK never calls it as a method of the options object. */
-  readonly #fetch: SendOptions['fetch']
+  /** The `fetch` the SDK calls: the client's (or the global one) behind the response checks. */
+  readonly #fetch: NonNullable<SendOptions['fetch']>
 
   /**
    * @param auth - where tokens come from: the `AuthClient`'s token keeper
@@ -57,7 +59,9 @@ export class AuthedPocketBase extends PocketBase {
     this.#auth = auth
     this.#settings = settings
     const custom = settings.fetch
-    this.#fetch = custom === undefined ? undefined : (input, init) => custom(input, init)
+    // The client's fetch, or the global one looked up per request (so test tools can intercept it), behind the
+    // same response checks as the core's requests.
+    this.#fetch = guardedFetch(custom === undefined ? () => globalThis.fetch : () => custom)
     this.autoCancellation(false)
   }
 
@@ -87,6 +91,13 @@ export class AuthedPocketBase extends PocketBase {
     }
   }
 
+  /** The client's `fetch`; without one, a per-call `fetch` from the SDK options; else the global one. */
+  #fetchFor(options: SendOptions): NonNullable<SendOptions['fetch']> {
+    const perCall = options.fetch
+    if (this.#settings.fetch !== undefined || perCall === undefined) return this.#fetch
+    return guardedFetch(() => perCall)
+  }
+
   async #sendOnce<T>(path: string, options: SendOptions, token: string): Promise<T> {
     const callerSignal = options.signal ?? undefined
     // The caller may have aborted while the token was refreshed: then nothing is sent.
@@ -95,6 +106,9 @@ export class AuthedPocketBase extends PocketBase {
     const init: SendOptions = Object.assign({}, options, {
       headers: Object.assign({}, options.headers, { Authorization: token }),
       requestKey: null,
+      // Never follow a redirect: the token would go with it (the guarded fetch refuses the 3xx).
+      redirect: 'manual' as const,
+      fetch: this.#fetchFor(options),
     })
     const { timeoutMs } = this.#settings
     // With no time limit and no caller signal, `fetch` gets no signal: following one costs it per request. A
@@ -102,22 +116,28 @@ export class AuthedPocketBase extends PocketBase {
     const deadline =
       timeoutMs === 0 && callerSignal === undefined ? undefined : new RequestDeadline(timeoutMs, callerSignal)
     if (deadline !== undefined) init.signal = deadline.signal
-    // Without a client `fetch`, the SDK uses a per-call `fetch` if given, else the global one.
-    if (this.#fetch !== undefined) init.fetch = this.#fetch
     try {
       return await super.send<T>(path, init)
     } catch (error) {
+      const refusal = guardRefusalIn(error)
+      if (refusal !== undefined) throw refusal
       const method = (options.method ?? 'GET').toUpperCase()
       const state = {
         timedOut: deadline?.timedOut === true,
         aborted: deadline?.signal.aborted === true,
         timeoutMs,
       }
-      throw fromPocketBaseError(error, method, path.split('?')[0] ?? path, state)
+      throw fromPocketBaseError(error, method, path.split('?')[0] ?? path, state, this.#settings.url)
     } finally {
       deadline?.end()
     }
   }
+}
+
+/** The guard's typed error when the SDK's error wraps a refusal of the guarded fetch. */
+function guardRefusalIn(error: unknown): UnexpectedResponseError | undefined {
+  const original = (error as { originalError?: unknown } | null)?.originalError
+  return original instanceof GuardRefusal ? original.refusal : undefined
 }
 
 function callerAborted(path: string, options: SendOptions): string {

@@ -53,12 +53,20 @@ export class DbCollection<T = RecordModel> {
   readonly #service: RecordService
   readonly #name: string
   readonly #schema: StandardSchemaV1<T> | undefined
+  /** The client's base URL, for messages. */
+  readonly #baseUrl: string
 
   /** @internal Use `db.collection(name)`. */
-  constructor(service: RecordService, name: string, schema: StandardSchemaV1<T> | undefined) {
+  constructor(
+    service: RecordService,
+    name: string,
+    schema: StandardSchemaV1<T> | undefined,
+    baseUrl: string,
+  ) {
     this.#service = service
     this.#name = name
     this.#schema = schema
+    this.#baseUrl = baseUrl
   }
 
   /**
@@ -169,24 +177,35 @@ export class DbCollection<T = RecordModel> {
       return await call()
     } catch (error) {
       if (isAuthError(error)) throw error
-      const path = `/api/collections/${this.#name}/${action}`
+      const path = this.#path(action)
       // The SDK raises some answers itself (getFirstListItem's 404 when nothing matches): map them like any other.
-      if (isClientResponseError(error)) throw fromPocketBaseError(error, method, path)
-      throw new UnexpectedResponseError(`${method} ${path}: the response has an unexpected shape`, {
-        cause: error,
-      })
+      if (isClientResponseError(error))
+        throw fromPocketBaseError(error, method, path, undefined, this.#baseUrl)
+      throw new UnexpectedResponseError(
+        `${this.#where(method, action)}: the response has an unexpected shape`,
+        {
+          cause: error,
+        },
+      )
     }
   }
 
   /** Checks that a list answer is an array; without a schema, records pass through (no promise per record). */
   #checkAll(items: unknown): T[] | Promise<T[]> {
     if (!Array.isArray(items)) {
-      throw new UnexpectedResponseError(
-        `GET /api/collections/${this.#name}/records: the response is not a list`,
-      )
+      throw new UnexpectedResponseError(`${this.#where('GET', 'records')}: the response is not a list`)
     }
     if (this.#schema === undefined) return items as T[]
     return Promise.all(items.map((item, index) => this.#validate(item, 'GET', 'records', index)))
+  }
+
+  #path(action: string): string {
+    return `/api/collections/${encodeURIComponent(this.#name)}/${action}`
+  }
+
+  /** How messages name a request of this collection: method and URL, without query string. */
+  #where(method: string, action: string): string {
+    return `${method} ${this.#baseUrl}${this.#path(action)}`
   }
 
   #check(record: unknown, method: string, action: string): T | Promise<T> {
@@ -207,7 +226,7 @@ export class DbCollection<T = RecordModel> {
       path: cleanServerText(formatIssuePath(issue)),
       message: cleanServerText(typeof issue.message === 'string' ? issue.message : 'invalid'),
     }))
-    const where = `${method} /api/collections/${this.#name}/${action}`
+    const where = this.#where(method, action)
     const which = index === undefined ? 'the record' : `record ${index}`
     // The message lists the first few; `issues` on the error has them all.
     const shown = issues.slice(0, 5).map((issue) => `"${issue.path}": ${issue.message}`)
@@ -258,7 +277,7 @@ export class DbInterface {
    */
   collection<T = RecordModel>(name: string, options?: DbCollectionOptions<T>): DbCollection<T> {
     new InputCheck('db.collection').text('name', name).done()
-    return new DbCollection<T>(this.pb.collection(name), name, options?.schema)
+    return new DbCollection<T>(this.pb.collection(name), name, options?.schema, this.pb.baseURL)
   }
 }
 

@@ -6,6 +6,9 @@ import { requestLabel, urlForMessages } from '../errors/request-label.js'
 import { cleanServerText } from '../errors/server-text.js'
 import { AbortedError, NetworkError, TimeoutError } from '../errors/transport.js'
 import { RequestDeadline } from './request-deadline.js'
+import { discardBody, MAX_RESPONSE_BYTES, refusedResponse, TOO_LARGE_REASON } from './response-guards.js'
+
+export { MAX_RESPONSE_BYTES } from './response-guards.js'
 
 /** One request to PocketBase. */
 export interface PocketBaseRequest {
@@ -56,14 +59,6 @@ export interface PocketBaseResponse {
 export function collectionPath(collection: string, action: string): string {
   return `/api/collections/${encodeURIComponent(collection)}/${action}`
 }
-
-/**
- * The largest response body the SDK reads: 16 MiB. Auth answers are a few kB, but a record with `expand`ed
- * relations and editor fields (PocketBase allows 5 MB each by default) can be megabytes. A larger body is
- * refused as soon as its `Content-Length` says so, or once that many bytes have streamed in, so a hostile
- * server cannot make the client buffer hundreds of megabytes.
- */
-export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 /**
  * Sends one request with a per-request timeout, honouring the caller's signal, and maps every failure to
@@ -136,17 +131,8 @@ export async function pocketBaseRequest(
         exchange: withStatus,
       })
     }
-    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-      throw refuse(describeRedirect(response))
-    }
-    const declaredLength = response.headers.get('content-length')
-    if (
-      declaredLength !== null &&
-      /^\d{1,20}$/.test(declaredLength) &&
-      Number(declaredLength) > MAX_RESPONSE_BYTES
-    ) {
-      throw refuse(`the response body (Content-Length ${declaredLength} bytes) ${TOO_LARGE_REASON}`)
-    }
+    const refused = refusedResponse(response)
+    if (refused !== undefined) throw refuse(refused)
     let text: string | typeof TOO_LARGE
     try {
       text = await readBody(response, deadline.signal)
@@ -186,28 +172,6 @@ export async function pocketBaseRequest(
 }
 
 const TOO_LARGE = Symbol('too large')
-const TOO_LARGE_REASON = `is larger than the SDK's limit of ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`
-
-/** Says that a redirect was refused, naming the target's origin (never its path, query or credentials). */
-function describeRedirect(response: Response): string {
-  const location = response.headers.get('location')
-  let target = ''
-  if (location !== null) {
-    try {
-      const origin = new URL(location, response.url === '' ? undefined : response.url).origin
-      if (origin !== 'null') target = ` to ${origin}`
-    } catch {
-      // An unreadable Location: the redirect is refused all the same.
-    }
-  }
-  const status = response.status === 0 ? '' : ` ${response.status}`
-  return `the server answered with a redirect${status}${target}; requests of this client never follow redirects (check the base URL: scheme, host and path)`
-}
-
-/** Lets go of a body that will not be read, so the connection is freed; a failure to cancel changes nothing. */
-function discardBody(response: Response): void {
-  response.body?.cancel().catch(() => undefined)
-}
 
 /**
  * Reads the body as text, giving up as soon as `signal` aborts, even with a `fetch` (a wrapper, a mock) that

@@ -1,4 +1,5 @@
 import { UnexpectedResponseError } from '../errors/protocol.js'
+import { requestLabel } from '../errors/request-label.js'
 import type { FailedExchange } from '../errors/auth-error.js'
 import { readAuthTokenClaims } from './claims.js'
 import type { AuthResponseBody } from './auth-response.js'
@@ -22,26 +23,30 @@ export interface ReceivedAuth {
  * @param clockOffsetMs - the server clock offset to apply (the lifecycle passes 0 for an offset beyond
  * `maxClockSkewSeconds`); defaults to the measured `received.clockOffsetMs`
  * @returns a frozen session; `expiresAt` is the token's `exp` moved to our clock by the offset
- * @throws {UnexpectedResponseError} `unexpected_response` when the token is not a PocketBase auth token or does
- * not belong to the returned record.
+ * @throws {UnexpectedResponseError} `unexpected_response` naming the claim that failed when the token is not a
+ * PocketBase auth token, or that differs when it does not belong to the returned record (never quoting either).
  */
 export function buildSession(
   received: ReceivedAuth,
   clockOffsetMs: number = received.clockOffsetMs,
 ): AuthSession {
   const { body, receivedAt, exchange } = received
-  const where = `${exchange.method} ${exchange.path}`
-  const claims = readAuthTokenClaims(body.token)
-  if (claims === undefined) {
-    throw new UnexpectedResponseError(`${where}: the response token is not a PocketBase auth token`, {
-      exchange,
-      ...(exchange.status === undefined ? {} : { status: exchange.status }),
-    })
-  }
-  if (claims.id !== body.record.id || claims.collectionId !== body.record.collectionId) {
-    throw new UnexpectedResponseError(`${where}: the response token does not belong to the returned record`, {
-      exchange,
-    })
+  const claims = readAuthTokenClaims(body.token, exchange)
+  const mismatch =
+    claims.id !== body.record.id
+      ? 'id'
+      : claims.collectionId !== body.record.collectionId
+        ? 'collectionId'
+        : undefined
+  if (mismatch !== undefined) {
+    throw new UnexpectedResponseError(
+      `${requestLabel(exchange)}: the response token does not belong to the returned record (claim "${mismatch}" differs from record.${mismatch})`,
+      {
+        exchange,
+        ...(exchange.status === undefined ? {} : { status: exchange.status }),
+        issues: [{ path: `token.${mismatch}`, message: `must equal record.${mismatch}` }],
+      },
+    )
   }
   return Object.freeze({
     token: body.token,

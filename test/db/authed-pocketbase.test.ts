@@ -336,6 +336,6 @@ describe('db adapter: schemas', () => {
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'unexpected_response' })
     expect((error as Error).message).toMatch(/record 1 .*"title"/)
-    expect((error as Error).message).toContain('GET /api/collections/posts/records')
+    expect((error as Error).message).toContain('GET http://pb.test/api/collections/posts/records')
   })
 })
