@@ -157,10 +157,7 @@ function explainForbidden(shownMessage: string | undefined, path: string): strin
     return `${disabled} authentication is not enabled on collection "${cleanServerText(safeDecode(collection))}"`
   }
   if (shownMessage === AUTH_RULE_REFUSED && collection !== undefined) {
-    return (
-      `the authRule of collection "${cleanServerText(safeDecode(collection))}" refused it (behind a TOTP gate, a ` +
-      'user with TOTP signs in only through the backend: totp.signIn, or a client with its gateSecret)'
-    )
+    return `the authRule of "${cleanServerText(safeDecode(collection))}" refused it (a TOTP gate? sign in through totp.signIn)`
   }
   return shownMessage ?? 'forbidden'
 }

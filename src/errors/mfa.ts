@@ -56,9 +56,7 @@ export class MfaRequiredError extends AuthError {
     options?: MfaRequiredErrorOptions,
   ) {
     super(
-      options?.secondFactor === 'totp'
-        ? `MFA required: the ${firstFactor} factor succeeded; finish with an authenticator (TOTP) code and { mfaId }`
-        : `MFA required: the ${firstFactor} factor succeeded; finish with another method and { mfaId }`,
+      `MFA required: the ${firstFactor} factor succeeded; finish with ${options?.secondFactor === 'totp' ? 'a TOTP code' : 'another method'} and { mfaId }`,
       options,
     )
     this.mfaId = mfaId
