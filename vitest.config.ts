@@ -10,6 +10,10 @@ export default defineConfig({
           exclude: ['test/integration/**', 'test/compat/**'],
           environment: 'node',
           setupFiles: ['test/setup/fail-on-unhandled.ts'],
+          // Hang limits only: no test asserts a duration, and a fuzzer's thousand runs must pass on a loaded
+          // 2-core machine as on a fast one (timers that matter are fake, or bounded by the client's timeoutMs).
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -330,8 +330,11 @@ export class AuthClient {
         origin,
       )
     const received = await request('caller', signal)
-    // dispose() may have come while the request ran: hand out no child that would outlive this client.
+    // dispose() or logout() may have come while the request ran: hand out no child that would outlive them.
     this.#assertOpen('impersonate')
+    if (life.keeper.isLoggedOut) {
+      throw new NotAuthenticatedError('impersonate: this client signed out (logout()) while impersonating')
+    }
     const child = new AuthClient(childOptions(this.#config, collection), {
       session: life.sessions.build(received),
       renew: renew === true ? () => request('background').catch(parentRejected) : undefined,

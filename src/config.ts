@@ -1,6 +1,7 @@
 import { ConfigError, type ConfigIssue } from './errors/config-error.js'
 import { silentLogger, type Logger } from './logger.js'
 import { hasMethods, isObject } from './narrow.js'
+import type { SessionShare } from './lifecycle/session-share.js'
 import type { TokenStore } from './session/token-store.js'
 import type { PasswordCredentials } from './session/types.js'
 
@@ -62,6 +63,11 @@ export interface AuthClientOptions {
    * characters of `A-Z a-z 0-9 _ -`. @default undefined (no header)
    */
   gateSecret?: string
+  /**
+   * A session shared with other processes of the same identity (`createRedisSessionShare` from
+   * `pocketbase-auth/redis`): they sign in once, refresh once and re-sign-in once for all. @default undefined
+   */
+  share?: SessionShare
 }
 
 /** `AuthClientOptions` after validation and defaults: nothing optional but what is truly optional. */
@@ -78,6 +84,7 @@ export interface ResolvedConfig {
   readonly logger: Logger
   readonly userAgent: string | undefined
   readonly gateSecret: string | undefined
+  readonly share: SessionShare | undefined
 }
 
 /** Checks one option's value: what is wrong with it (never quoting it), or `undefined` when it is fine. */
@@ -184,6 +191,11 @@ const OPTION_CHECKS: Readonly<Record<keyof AuthClientOptions, OptionCheck>> = {
       ? undefined
       : 'must be at least 32 characters of A-Z, a-z, 0-9, _ and -',
   ),
+  share: ifDefined((value) =>
+    hasMethods(value, ['load', 'lock', 'publish', 'watch'])
+      ? undefined
+      : 'must be a session share (load, lock, publish and watch functions)',
+  ),
   store: ifDefined((value) =>
     hasMethods(value, ['get', 'set', 'clear']) ? undefined : 'must have get, set and clear functions',
   ),
@@ -232,6 +244,7 @@ export function resolveConfig(options: unknown): ResolvedConfig & { store: Token
     logger: o.logger ?? silentLogger,
     userAgent: o.userAgent,
     gateSecret: o.gateSecret,
+    share: o.share,
     store: o.store,
   })
 }

@@ -2,7 +2,7 @@ import type { ResolvedConfig } from '../config.js'
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
 import { RateLimitedError } from '../errors/protocol.js'
 import type { AuthEventEmitter } from '../events.js'
-import { retryDelayMs } from '../scheduler/backoff.js'
+import { RETRY_POLICY, retryDelayMs } from '../scheduler/backoff.js'
 import { nextRefreshAt } from '../scheduler/next-refresh-at.js'
 import { SingleTimer } from '../scheduler/timer.js'
 import type { SessionState } from '../session/session-state.js'
@@ -127,7 +127,12 @@ export class RefreshLoop {
 
   #onRefreshError(error: unknown): void {
     if (this.#stopped) return
-    if (!isAuthError(error)) return this.#reportFatal(toError(error))
+    if (!isAuthError(error)) {
+      // Not a failure the SDK knows (a bug, or a non-Error thrown by a custom fetch): report it and try again
+      // later rather than stop refreshing this session.
+      this.#reportFatal(toError(error), 'background refresh failed unexpectedly')
+      return this.#timer.arm(RETRY_POLICY.maxMs, () => this.#refreshNow())
+    }
     // The session changed while refreshing (that change re-armed the timer already); re-arming is idempotent.
     if (error.code === 'aborted') return this.#arm()
     if (error.code === 'token_expired') {
@@ -161,7 +166,7 @@ export class RefreshLoop {
         this.#config.logger.warn('background sign-in failed; retrying', { code: error.code, retryInMs })
         return this.#timer.arm(retryInMs, () => this.#signInAgain())
       }
-      this.#reportFatal(toError(error))
+      this.#reportFatal(toError(error), 'background sign-in failed')
     })
   }
 
@@ -169,8 +174,8 @@ export class RefreshLoop {
     this.#events.emit('refreshFailed', { error, willRetry, retryInMs })
   }
 
-  #reportFatal(error: Error): void {
-    this.#config.logger.error('background sign-in failed', {
+  #reportFatal(error: Error, message: string): void {
+    this.#config.logger.error(message, {
       code: isAuthError(error) ? error.code : 'unknown',
     })
     if (isAuthError(error)) this.#announce(error, false)

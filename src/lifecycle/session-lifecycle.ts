@@ -4,6 +4,7 @@ import type { ReceivedAuth } from '../session/build-session.js'
 import { SessionState, type SessionChange } from '../session/session-state.js'
 import type { TokenStore } from '../session/token-store.js'
 import type { AuthSession } from '../session/types.js'
+import { FleetSession } from './fleet-session.js'
 import { RefreshLoop } from './refresh-loop.js'
 import { SessionFactory } from './session-factory.js'
 import { SignInRunner } from './sign-in.js'
@@ -35,6 +36,7 @@ export class SessionLifecycle {
   readonly refresher: TokenRefresher
   readonly keeper: TokenKeeper
   readonly #loop: RefreshLoop
+  readonly #fleet: FleetSession | undefined
   /** Children made by `impersonate()`; weak, so a child nobody holds can still be collected. */
   #children: Set<WeakRef<SessionLifecycle>> | undefined
   #disposed = false
@@ -50,11 +52,33 @@ export class SessionLifecycle {
     this.state = new SessionState(store, (change) => this.#onChange(change))
     this.sessions = new SessionFactory(config.maxClockSkewSeconds, config.logger)
     this.signIns = new SignInRunner(config, this.state, this.sessions, this.events)
-    this.refresher = new TokenRefresher(config, this.state, this.sessions, this.events, child?.renew)
-    const unattended = new UnattendedSignIn(config, this.signIns)
+    // Children never share: each impersonates for itself through its parent.
+    const fleet =
+      config.share === undefined || child !== undefined
+        ? undefined
+        : new FleetSession(config.share, config, this.events, (received) => this.sessions.build(received))
+    this.#fleet = fleet
+    this.refresher = new TokenRefresher(config, this.state, this.sessions, this.events, child?.renew, fleet)
+    const unattended = new UnattendedSignIn(config, this.signIns, fleet)
     this.keeper = new TokenKeeper(config, this.state, this.refresher, unattended, child !== undefined)
     this.#loop = new RefreshLoop(config, this.state, this.refresher, this.keeper, this.events)
+    fleet?.onPublished((received) => this.#adoptPublished(received))
     if (child !== undefined) this.state.apply(child.session, 'signedIn')
+  }
+
+  /** Adopts a session another process of the fleet published, when it is newer than this one's. */
+  #adoptPublished(received: ReceivedAuth): void {
+    if (this.#disposed || this.keeper.isLoggedOut) return
+    let session: AuthSession
+    try {
+      session = this.sessions.build(received)
+    } catch {
+      return // not a PocketBase auth token of the record: nothing to adopt (the share is sealed; this is a bug)
+    }
+    const current = this.state.current
+    if (session.expiresAt <= this.config.now()) return
+    if (current !== null && session.expiresAt <= current.expiresAt) return
+    this.state.apply(session, current === null ? 'signedIn' : 'tokenRefreshed')
   }
 
   /**
@@ -129,8 +153,11 @@ export class SessionLifecycle {
   dispose(): void {
     if (this.#disposed) return
     this.#disposed = true
+    // A sign-in in flight would store a session nobody can use any more: make it stale.
+    this.state.supersedeSignIns()
     this.#loop.stop()
     this.keeper.dispose()
+    this.#fleet?.close()
     this.#forEachChild((child) => {
       child.logout()
       child.dispose()

@@ -211,6 +211,15 @@ export class TokenKeeper {
     return this.#isChild ? 'impersonate again through the parent' : 'sign in again'
   }
 
+  /**
+   * Whether `logout()` came after the last sign-in.
+   *
+   * @returns `true` until the next sign-in
+   */
+  get isLoggedOut(): boolean {
+    return this.#loggedOut
+  }
+
   /** Records `logout()`: background paths no longer sign in through `credentials` until the next sign-in. */
   markLoggedOut(): void {
     this.#loggedOut = true

@@ -6,12 +6,14 @@ import { AbortedError } from '../errors/transport.js'
 import type { AuthEventEmitter } from '../events.js'
 import { refreshRequest } from '../flows/refresh.js'
 import { retryDelayMs } from '../scheduler/backoff.js'
+import { isRefreshDue } from '../scheduler/next-refresh-at.js'
 import type { ReceivedAuth } from '../session/build-session.js'
 import type { SessionState } from '../session/session-state.js'
 import type { AuthSession } from '../session/types.js'
 import { abandonOnAbort } from './abandon-on-abort.js'
 import { disposedError } from './disposed.js'
 import { isUnreachable } from './failures.js'
+import type { FleetSession } from './fleet-session.js'
 import type { SessionFactory } from './session-factory.js'
 
 /** Obtains a fresh impersonation token for a child client through its parent. */
@@ -46,6 +48,7 @@ export class TokenRefresher {
   readonly #sessions: SessionFactory
   readonly #events: AuthEventEmitter
   readonly #renew: Renewal | undefined
+  readonly #fleet: FleetSession | undefined
   #refreshing: Promise<AuthSession> | undefined
   #setback: Setback | undefined
   #expiringAnnouncedFor: string | undefined
@@ -57,6 +60,7 @@ export class TokenRefresher {
    * @param sessions - turns auth responses into sessions
    * @param events - where `expiring` is emitted
    * @param renew - for an impersonated child created with `renew`: how to renew through the parent
+   * @param fleet - for a client with a `share`: refreshes once for the whole fleet
    */
   constructor(
     config: ResolvedConfig,
@@ -64,12 +68,14 @@ export class TokenRefresher {
     sessions: SessionFactory,
     events: AuthEventEmitter,
     renew?: Renewal,
+    fleet?: FleetSession,
   ) {
     this.#config = config
     this.#state = state
     this.#sessions = sessions
     this.#events = events
     this.#renew = renew
+    this.#fleet = fleet
   }
 
   /**
@@ -141,7 +147,7 @@ export class TokenRefresher {
       try {
         const received =
           session.refreshable || renew === undefined
-            ? await refreshRequest(this.#config, session.collectionName, session.token, query)
+            ? await this.#refreshRequest(session, query)
             : await renew()
         if (this.#state.version !== version || this.#disposed) throw new AbortedError(DISCARDED)
         const next = this.#sessions.build(received)
@@ -156,6 +162,7 @@ export class TokenRefresher {
           throw new AbortedError(DISCARDED, { cause: error })
         }
         if (isAuthError(error) && error.code === 'token_expired') {
+          this.#fleet?.noteRejected(session.token)
           this.#state.end(this.#config.now() >= session.expiresAt ? 'expired' : 'revoked')
         } else if (isAuthError(error) && this.#setback?.error !== error) {
           this.#recordSetback(error, version, false)
@@ -170,6 +177,18 @@ export class TokenRefresher {
       })
     this.#refreshing = promise
     return promise
+  }
+
+  /** auth-refresh; with a fleet, adopts a newer session another process obtained, or refreshes for all. */
+  #refreshRequest(session: AuthSession, query: { fields?: string; expand?: string }): Promise<ReceivedAuth> {
+    const request = (): Promise<ReceivedAuth> =>
+      refreshRequest(this.#config, session.collectionName, session.token, query)
+    if (this.#fleet === undefined) return request()
+    const skew = this.#config.refreshSkewSeconds
+    return this.#fleet.obtain(
+      (shared) => shared.expiresAt > session.expiresAt && !isRefreshDue(shared, this.#config.now(), skew),
+      request,
+    )
   }
 
   #noProgress(version: number): AuthError {

@@ -5,7 +5,9 @@ import { NotAuthenticatedError } from '../errors/session-errors.js'
 import { AbortedError } from '../errors/transport.js'
 import { passwordSignIn } from '../flows/password.js'
 import { isNonEmptyString } from '../narrow.js'
+import type { ReceivedAuth } from '../session/build-session.js'
 import type { AuthSession, PasswordCredentials } from '../session/types.js'
+import type { FleetSession } from './fleet-session.js'
 import type { SignInRunner } from './sign-in.js'
 
 /**
@@ -15,15 +17,18 @@ import type { SignInRunner } from './sign-in.js'
 export class UnattendedSignIn {
   readonly #config: ResolvedConfig
   readonly #signIns: SignInRunner
+  readonly #fleet: FleetSession | undefined
   #pending: Promise<AuthSession> | undefined
 
   /**
    * @param config - the client's resolved config (`credentials`, collection, logger, connection)
    * @param signIns - runs the password sign-in and stores its session
+   * @param fleet - for a client with a `share`: signs in once for the whole fleet
    */
-  constructor(config: ResolvedConfig, signIns: SignInRunner) {
+  constructor(config: ResolvedConfig, signIns: SignInRunner, fleet?: FleetSession) {
     this.#config = config
     this.#signIns = signIns
+    this.#fleet = fleet
   }
 
   /**
@@ -53,14 +58,19 @@ export class UnattendedSignIn {
   /** Asks the callback, then (unless a later sign-in or `logout()` came meanwhile) sends the password sign-in. */
   #signIn(credentials: NonNullable<ResolvedConfig['credentials']>): Promise<AuthSession> {
     const { collection, logger } = this.#config
-    return this.#signIns.run('password', async (isCurrent) => {
-      const { identity, password } = await ask(credentials)
-      // The callback may take a while (a vault): a logout() meanwhile must not be undone by this sign-in.
-      if (!isCurrent()) {
-        throw new AbortedError('credentials sign-in discarded: a later sign-in or logout() superseded it')
+    return this.#signIns.run('password', (isCurrent) => {
+      const signIn = async (): Promise<ReceivedAuth> => {
+        const { identity, password } = await ask(credentials)
+        // The callback may take a while (a vault): a logout() meanwhile must not be undone by this sign-in.
+        if (!isCurrent()) {
+          throw new AbortedError('credentials sign-in discarded: a later sign-in or logout() superseded it')
+        }
+        logger.info('signing in with credentials', { collection })
+        return passwordSignIn(this.#config, collection, identity, password)
       }
-      logger.info('signing in with credentials', { collection })
-      return passwordSignIn(this.#config, collection, identity, password)
+      // With a fleet: adopt the session another process signed in with, or sign in once for all.
+      if (this.#fleet === undefined) return signIn()
+      return this.#fleet.obtain((shared) => shared.expiresAt > this.#config.now(), signIn)
     })
   }
 }

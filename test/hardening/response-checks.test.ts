@@ -236,7 +236,7 @@ describe('db-interface schema validation', () => {
     expect(issues.map((issue) => issue.path)).toEqual(['title', 'views', 'tags.0', 'tags.2'])
     for (const issue of issues) expect(issue.message).toEqual(expect.any(String))
     expect(message).toContain(
-      'GET /api/collections/posts/records: record 1 does not match the schema (4 issues)',
+      'GET http://pb.test/api/collections/posts/records: record 1 does not match the schema (4 issues)',
     )
     for (const path of ['"title"', '"views"', '"tags.0"', '"tags.2"']) expect(message).toContain(path)
     expect((error as UnexpectedResponseError).toJSON()).toMatchObject({ issues })

@@ -322,6 +322,24 @@ describe('RefreshLoop: other failures', () => {
     expect(seen.error).toEqual([boom])
     expect(seen.refreshFailed).toEqual([])
     expect(lines.filter((line) => line.level === 'error')).toHaveLength(1)
+    expect(lines.find((line) => line.level === 'error')?.message).toBe(
+      'background refresh failed unexpectedly',
+    )
+  })
+
+  it('a failure that is not an AuthError does not stop the loop: it tries again after the longest backoff', async () => {
+    const { signIn, refresher, seen } = loopWorld()
+    refresher.refresh.mockRejectedValueOnce(new Error('boom'))
+    signIn()
+    await vi.advanceTimersByTimeAsync(48_000)
+    expect(refresher.refresh).toHaveBeenCalledTimes(1)
+    expect(vi.getTimerCount()).toBe(1)
+    refresher.refresh.mockResolvedValue(undefined as never)
+    await vi.advanceTimersByTimeAsync(RETRY_POLICY.maxMs - 1)
+    expect(refresher.refresh).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(refresher.refresh).toHaveBeenCalledTimes(2)
+    expect(seen.error).toHaveLength(1)
   })
 })
 

@@ -187,6 +187,47 @@ describe('a child adopted after its parent was disposed does not outlive it', ()
     )
     expect(outcome).not.toBe('a live child')
   })
+
+  it('AuthClient: an impersonate() in flight when the parent logs out rejects not_authenticated, no child', async () => {
+    const pb = createFakePocketBase({ collectionName: '_superusers' })
+    const children = createFakePocketBase({ refreshable: false })
+    const admin = createAuthClient({ url: 'http://pb.test', collection: '_superusers', fetch: pb.fetch })
+    clients.push(admin)
+    await admin.authWithPassword('admin@example.com', 'pw-1')
+    const held = deferred<FakeReply>()
+    pb.on('POST /api/collections/users/impersonate/x', () => held.promise)
+    const pending = admin
+      .impersonate('x', { renew: true })
+      .catch((error: { code: string; message: string }) => error)
+    await vi.advanceTimersByTimeAsync(0)
+    admin.logout()
+    held.resolve(children.authReply())
+    expect(await pending).toMatchObject({
+      code: 'not_authenticated',
+      message: expect.stringContaining('logout()'),
+    })
+  })
+})
+
+describe('a sign-in in flight when the client is disposed', () => {
+  it('is discarded: the session is not stored and no signedIn is emitted', async () => {
+    const pb = createFakePocketBase()
+    const auth = createAuthClient({ url: 'http://pb.test', fetch: pb.fetch })
+    clients.push(auth)
+    const signedIn: unknown[] = []
+    auth.on('signedIn', (session) => signedIn.push(session))
+    const held = deferred<FakeReply>()
+    pb.on(PASSWORD, () => held.promise)
+    const pending = auth
+      .authWithPassword('alice@example.com', 'pw-1')
+      .catch((error: { code: string }) => error.code)
+    await vi.advanceTimersByTimeAsync(0)
+    auth.dispose()
+    held.resolve(pb.authReply())
+    expect(await pending).toBe('aborted')
+    expect(auth.session).toBeNull()
+    expect(signedIn).toEqual([])
+  })
 })
 
 describe('an MFA answer superseded during the MFA-duration look-up emits no mfaRequired', () => {
