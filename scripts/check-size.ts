@@ -31,11 +31,12 @@ const ENTRIES: readonly Entry[] = [
   { name: 'pocketbase-auth', file: 'src/index.ts', budgetBytes: 16 * 1024, platform: 'neutral' },
   { name: 'pocketbase-auth/node', file: 'src/node/index.ts', budgetBytes: 24 * 1024, platform: 'node' },
   { name: 'pocketbase-auth/testing', file: 'src/testing/index.ts', budgetBytes: 10 * 1024, platform: 'node' },
-  // A backend entry, measured at 48.8 kB: jose's JWE (31 kB minified: it carries every JWE algorithm, we use
-  // dir + A256GCM), zod/mini, otplib with noble's HMAC and scure's base32, uqr's QR encoder, and the core.
-  { name: 'pocketbase-auth/totp', file: 'src/totp/index.ts', budgetBytes: 52 * 1024, platform: 'neutral' },
-  // A backend entry, measured at 21.1 kB: zod/mini schemas, the core's request and token-keeper code.
-  { name: 'pocketbase-auth/admin', file: 'src/admin/index.ts', budgetBytes: 24 * 1024, platform: 'neutral' },
+  // Backend entries. Each counts the whole core too (through kit.ts it uses the client's token keeper and
+  // sign-in runner), so the core's growth shows here as well. totp, measured at 51.8 kB: jose's JWE (31 kB
+  // minified: it carries every JWE algorithm, we use dir + A256GCM), zod/mini, otplib with noble's HMAC and
+  // scure's base32, uqr's QR encoder. admin, measured at 24.2 kB: zod/mini schemas.
+  { name: 'pocketbase-auth/totp', file: 'src/totp/index.ts', budgetBytes: 56 * 1024, platform: 'neutral' },
+  { name: 'pocketbase-auth/admin', file: 'src/admin/index.ts', budgetBytes: 28 * 1024, platform: 'neutral' },
 ]
 
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
