@@ -30,7 +30,8 @@ export interface ConfigureAuthOptions {
   authToken?: { duration?: number }
 }
 
-const providerSchema = z.object({
+/** An OAuth2 provider as PocketBase returns it (it never returns the client secret). */
+export const providerSchema = z.object({
   name: z.string(),
   displayName: z.optional(z.string()),
   clientId: z.string(),

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini'
 import { type ResolvedConfig } from '../kit.js'
 import { ConfigError, NetworkError, TimeoutError, ValidationError, type FieldError } from '../index.js'
-import type { OAuth2ProviderSettings } from './auth-settings.js'
+import { providerSchema, type OAuth2ProviderSettings } from './auth-settings.js'
 import { parseBody, type Superuser } from './superuser.js'
 
 /** Options of `upsertOAuth2Provider`. */
@@ -85,7 +85,7 @@ export async function upsertOAuth2Provider(
   const body = { oauth2: { providers: next, ...(options.enable === false ? {} : { enabled: true }) } }
   const updated = await superuser.send({ method: 'PATCH', path, body })
   const saved = parseBody(
-    z.object({ oauth2: z.object({ providers: z.array(providerSettings) }) }),
+    z.object({ oauth2: z.object({ providers: z.array(providerSchema) }) }),
     updated.body,
     `PATCH ${path}`,
     updated,
@@ -94,16 +94,6 @@ export async function upsertOAuth2Provider(
     throw new ValidationError(`PATCH ${path}: the provider "${options.name}" was not saved`, {})
   return saved
 }
-
-const providerSettings = z.object({
-  name: z.string(),
-  displayName: z.optional(z.string()),
-  clientId: z.string(),
-  authURL: z.optional(z.string()),
-  tokenURL: z.optional(z.string()),
-  userInfoURL: z.optional(z.string()),
-  pkce: z.optional(z.nullable(z.boolean())),
-})
 
 function checkOptions(collection: string, options: OAuth2ProviderOptions): void {
   const issues: { path: string; message: string }[] = []

@@ -9,7 +9,7 @@
  */
 import * as z from 'zod/mini'
 import { collectionPath } from '../kit.js'
-import { isAuthError } from '../index.js'
+import { isAuthError, ValidationError } from '../index.js'
 import { parseBody, type Superuser } from '../admin/superuser.js'
 import { TOTP_FIELDS } from './schema.js'
 
@@ -164,8 +164,8 @@ export class TotpStore {
 
 /** A create that hit the unique (record, key) index. */
 function isTaken(error: unknown): boolean {
-  if (!isAuthError(error) || error.code !== 'validation_failed') return false
-  const fieldErrors =
-    (error as { fieldErrors?: Readonly<Record<string, { code: string }>> }).fieldErrors ?? {}
-  return Object.values(fieldErrors).some((fieldError) => fieldError.code === 'validation_not_unique')
+  return (
+    error instanceof ValidationError &&
+    Object.values(error.fieldErrors).some((fieldError) => fieldError.code === 'validation_not_unique')
+  )
 }

@@ -141,7 +141,7 @@ const recoveryKey = (hash: string): string => `${RECOVERY}${hash.slice(0, 32)}`
 function lastStep(claims: readonly Claim[]): number | undefined {
   const steps = claims
     .filter((claim) => claim.key.startsWith(STEP))
-    .map((claim) => Number(claim.key.slice(5)))
+    .map((claim) => Number(claim.key.slice(STEP.length)))
   return steps.length === 0 ? undefined : Math.max(...steps)
 }
 
