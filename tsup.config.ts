@@ -8,6 +8,8 @@ export default defineConfig({
     // `pocketbase-auth/server`: `server.node` (hash by node:crypto) for the `node` export condition, `server` elsewhere.
     server: 'src/server/index.ts',
     'server.node': 'src/server/node.ts',
+    totp: 'src/totp/index.ts',
+    admin: 'src/admin/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -23,5 +25,5 @@ export default defineConfig({
     if (context.format === 'cjs') options.alias = { pocketbase: 'pocketbase/cjs' }
   },
   // The testing kit's optional peers are imported lazily, never bundled.
-  external: ['pocketbase', 'jose', 'zod', 'dotenv', 'smtp-server', 'mailparser', /^node:/],
+  external: ['pocketbase', 'jose', 'zod', 'dotenv', 'otplib', 'uqr', 'smtp-server', 'mailparser', /^node:/],
 })

@@ -8,6 +8,7 @@ import { otpFlow } from './otp.js'
 import { passwordFlow } from './password.js'
 import { realtimeFlow } from './realtime.js'
 import { refreshFlow } from './refresh.js'
+import { totpGateFlow } from './totp-gate.js'
 
 /** Every flow the compatibility suite runs against each supported PocketBase version, in this order. */
 export const COMPAT_FLOWS: readonly CompatFlow[] = [
@@ -20,4 +21,5 @@ export const COMPAT_FLOWS: readonly CompatFlow[] = [
   dbInterfaceFlow,
   realtimeFlow,
   filesFlow,
+  totpGateFlow,
 ]
