@@ -33,7 +33,7 @@ export function createRealtimeConnection(
   life: SessionLifecycle,
   fileTokens: () => FileTokens,
 ): RealtimeConnection {
-  return new RealtimeConnection({
+  const connection = new RealtimeConnection({
     config: life.config,
     tokens: life.keeper,
     session: () => life.state.current,
@@ -50,4 +50,7 @@ export function createRealtimeConnection(
     },
     verify: (token, signal) => fileTokens().fetchWith(token, signal),
   })
+  // The client's dispose() closes the connection at once (its listeners, which would have told it, are dropped).
+  life.whenDisposed(() => connection.clientDisposed())
+  return connection
 }

@@ -40,6 +40,8 @@ export class SessionLifecycle implements SessionChangeHook {
   /** Children made by `impersonate()`; weak, so a child nobody holds can still be collected. */
   #children: Set<WeakRef<SessionLifecycle>> | undefined
   #disposed = false
+  /** Callbacks of the parts built on this client (realtime connections) to run at `dispose()`; made on first use. */
+  #onDispose: Set<() => void> | undefined
 
   /**
    * @param config - the client's resolved config
@@ -169,7 +171,33 @@ export class SessionLifecycle implements SessionChangeHook {
       child.dispose()
     })
     this.#children = undefined
+    const callbacks = this.#onDispose
+    this.#onDispose = undefined
+    for (const callback of callbacks ?? []) {
+      try {
+        callback()
+      } catch (error) {
+        this.events.emit('error', error instanceof Error ? error : new Error('a dispose callback threw'))
+      }
+    }
     this.events.removeAll()
+  }
+
+  /**
+   * Runs `callback` when this client is disposed (at once if it already is), before its listeners are dropped:
+   * for parts built on the client that hold resources of their own, such as a realtime connection.
+   *
+   * @param callback - called once, synchronously inside `dispose()`
+   * @returns a function that forgets the callback
+   */
+  whenDisposed(callback: () => void): () => void {
+    if (this.#disposed) {
+      callback()
+      return () => undefined
+    }
+    const callbacks = (this.#onDispose ??= new Set())
+    callbacks.add(callback)
+    return () => void callbacks.delete(callback)
   }
 
   #forEachChild(action: (child: SessionLifecycle) => void): void {

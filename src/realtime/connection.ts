@@ -140,6 +140,15 @@ export class RealtimeConnection {
     this.#end('closed', false)
   }
 
+  /**
+   * Ends every subscription and the connection because the client was disposed: `closed`, with a
+   * `not_authenticated` error event naming `dispose()`. Called by the client's `dispose()`, at once.
+   */
+  clientDisposed(): void {
+    if (this.#state === 'closed' && this.#subs.size === 0) return
+    this.#end('closed', false, disposedError('realtime'))
+  }
+
   #onSignedIn(session: AuthSession): void {
     if (this.#identity !== undefined && identityOf(session) !== this.#identity) {
       this.#end('idle', false, anotherUser())
