@@ -39,8 +39,9 @@ export default defineConfig({
           setupFiles: ['test/setup/fail-on-unhandled.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          maxWorkers: 2,
-          // Beside the integration files: one PocketBase of each version, a few seconds of flows each.
+          // Beside the integration files, in the same group (vitest requires one maxWorkers per group): one
+          // PocketBase of each version, a few seconds of flows each.
+          maxWorkers: 4,
           sequence: { groupOrder: 1 },
         },
       },
