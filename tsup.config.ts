@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts', testing: 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node/index.ts',
+    testing: 'src/testing/index.ts',
+    admin: 'src/admin/index.ts',
+    redis: 'src/redis/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -16,6 +22,6 @@ export default defineConfig({
   esbuildOptions(options, context) {
     if (context.format === 'cjs') options.alias = { pocketbase: 'pocketbase/cjs' }
   },
-  // The testing kit's optional peers are imported lazily, never bundled.
-  external: ['pocketbase', 'jose', 'zod', 'dotenv', 'smtp-server', 'mailparser', /^node:/],
+  // Optional peers (the testing kit's mail packages, the Redis clients) are never bundled.
+  external: ['pocketbase', 'jose', 'zod', 'dotenv', 'smtp-server', 'mailparser', 'ioredis', 'redis', /^node:/],
 })

@@ -31,6 +31,8 @@ const ENTRIES: readonly Entry[] = [
   { name: 'pocketbase-auth', file: 'src/index.ts', budgetBytes: 16 * 1024, platform: 'neutral' },
   { name: 'pocketbase-auth/node', file: 'src/node/index.ts', budgetBytes: 24 * 1024, platform: 'node' },
   { name: 'pocketbase-auth/testing', file: 'src/testing/index.ts', budgetBytes: 10 * 1024, platform: 'node' },
+  { name: 'pocketbase-auth/admin', file: 'src/admin/index.ts', budgetBytes: 24 * 1024, platform: 'neutral' },
+  { name: 'pocketbase-auth/redis', file: 'src/redis/index.ts', budgetBytes: 20 * 1024, platform: 'node' },
 ]
 
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
