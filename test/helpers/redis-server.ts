@@ -78,9 +78,10 @@ function installDebianPackage(): void {
 /**
  * Starts `redis-server` on a free loopback port and waits until it accepts connections.
  *
+ * @param extraArgs - more arguments, e.g. `['--requirepass', secret]`
  * @returns the running server
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(extraArgs: readonly string[] = []): Promise<RedisServer> {
   const bin = redisServerBinary()
   const port = await findFreePort()
   const output = createOutputTail()
@@ -101,6 +102,7 @@ export async function startRedisServer(): Promise<RedisServer> {
         'no',
         '--protected-mode',
         'yes',
+        ...extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
@@ -148,7 +150,8 @@ function accepts(port: number): Promise<boolean> {
     const socket = connect(port, '127.0.0.1')
     socket.once('connect', () => {
       socket.end('PING\r\n')
-      socket.once('data', (data) => resolve(data.toString().startsWith('+PONG')))
+      // +PONG, or -NOAUTH from a server with a password: either way it answers.
+      socket.once('data', (data) => resolve(/^[+-]/.test(data.toString())))
     })
     socket.once('error', () => resolve(false))
     socket.once('close', () => resolve(false))
