@@ -16,6 +16,8 @@ const ENTRIES = {
   'pocketbase-auth': 'src/index.ts',
   'pocketbase-auth/node': 'src/node/index.ts',
   'pocketbase-auth/testing': 'src/testing/index.ts',
+  'pocketbase-auth/admin': 'src/admin/index.ts',
+  'pocketbase-auth/redis': 'src/redis/index.ts',
 }
 
 /** Sample variables README snippets use without declaring them. */
