@@ -5,6 +5,10 @@ export default defineConfig({
     index: 'src/index.ts',
     node: 'src/node/index.ts',
     testing: 'src/testing/index.ts',
+    // `pocketbase-auth/server`: `server.node` (hash by node:crypto) for the `node` export condition, `server` elsewhere.
+    server: 'src/server/index.ts',
+    'server.node': 'src/server/node.ts',
+    totp: 'src/totp/index.ts',
     admin: 'src/admin/index.ts',
     redis: 'src/redis/index.ts',
   },
@@ -14,8 +18,7 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   platform: 'neutral',
-  // The entries share one chunk, so `pocketbase-auth/node` and `/testing` throw the very classes `pocketbase-auth`
-  // exports.
+  // The entries share chunks, so every other entry throws the very classes `pocketbase-auth` exports.
   splitting: true,
   treeshake: true,
   // The pocketbase SDK's main entry is ESM only; CommonJS output loads its CJS build so Node < 20.19 works.
@@ -23,5 +26,17 @@ export default defineConfig({
     if (context.format === 'cjs') options.alias = { pocketbase: 'pocketbase/cjs' }
   },
   // Optional peers (the testing kit's mail packages, the Redis clients) are never bundled.
-  external: ['pocketbase', 'jose', 'zod', 'dotenv', 'smtp-server', 'mailparser', 'ioredis', 'redis', /^node:/],
+  external: [
+    'pocketbase',
+    'jose',
+    'zod',
+    'dotenv',
+    'otplib',
+    'uqr',
+    'smtp-server',
+    'mailparser',
+    'ioredis',
+    'redis',
+    /^node:/,
+  ],
 })

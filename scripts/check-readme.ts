@@ -16,6 +16,8 @@ const ENTRIES = {
   'pocketbase-auth': 'src/index.ts',
   'pocketbase-auth/node': 'src/node/index.ts',
   'pocketbase-auth/testing': 'src/testing/index.ts',
+  'pocketbase-auth/server': 'src/server/node.ts',
+  'pocketbase-auth/totp': 'src/totp/index.ts',
   'pocketbase-auth/admin': 'src/admin/index.ts',
   'pocketbase-auth/redis': 'src/redis/index.ts',
 }
@@ -31,6 +33,7 @@ declare const newEmail: string
 declare const callbackUrl: string
 declare const auth: import('pocketbase-auth').AuthClient
 declare const admin: import('pocketbase-auth').AuthClient
+declare const totp: import('pocketbase-auth/totp').Totp
 `
 
 interface Block {

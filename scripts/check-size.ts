@@ -1,9 +1,10 @@
 /**
- * `npm run size`: what each entry point costs the app that imports it. Every entry is bundled on its own with
- * esbuild (minified, ESM, `target: es2022`), gzipped, and checked against its own budget. `pocketbase` stays
- * external everywhere (an app that uses the db-interface already has it), as do Node's built-ins and the optional
- * peer dependencies (framework, Redis and browser packages: the app brings them). Everything else an entry
- * imports, the core included, is counted in that entry's line.
+ * `npm run size`: what each entry point costs. The root entry (`pocketbase-auth`) is bundled whole and
+ * budgeted whole. Every other entry is bundled twice: on its own with the core (src/ outside the entry's folder)
+ * left out, which is what that entry adds and what its budget limits, and with the core in, the total an app
+ * that imports only that entry ships (printed, not budgeted: the core has its own line). Minified, ESM,
+ * `target: es2022`, gzip level 9. `pocketbase` stays external everywhere (an app that uses the db-interface
+ * already has it), as do Node's built-ins and the optional peer dependencies (the app brings them).
  *
  * Usage: `npm run size` (all entries) or `npm run size -- server ssr` (entries whose name contains a word).
  */
@@ -11,7 +12,7 @@ import { gzipSync } from 'node:zlib'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build, type Platform } from 'esbuild'
+import { build, type Platform, type Plugin } from 'esbuild'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -25,14 +26,36 @@ interface Entry {
 
 /**
  * The budgets. The root entry (auth + db-interface) may use 16 kB; the realtime and fleet work raise it by their
- * measured cost only. Every other entry has its own line.
+ * measured cost only: realtime + files measured 5,361 bytes gzipped (main at 13,977 bytes, with them 19,338;
+ * eventsource-parser is 3.4 kB of it minified), rounded up to 5.25 kB. Every other entry has its own line.
  */
 const ENTRIES: readonly Entry[] = [
-  { name: 'pocketbase-auth', file: 'src/index.ts', budgetBytes: 16 * 1024, platform: 'neutral' },
-  { name: 'pocketbase-auth/node', file: 'src/node/index.ts', budgetBytes: 24 * 1024, platform: 'node' },
-  { name: 'pocketbase-auth/testing', file: 'src/testing/index.ts', budgetBytes: 10 * 1024, platform: 'node' },
-  { name: 'pocketbase-auth/admin', file: 'src/admin/index.ts', budgetBytes: 24 * 1024, platform: 'neutral' },
-  { name: 'pocketbase-auth/redis', file: 'src/redis/index.ts', budgetBytes: 20 * 1024, platform: 'node' },
+  { name: 'pocketbase-auth', file: 'src/index.ts', budgetBytes: 21.25 * 1024, platform: 'neutral' },
+  // Beyond the core: loadEnv (zod/mini, dotenv), createAuthClientFromEnv, the OAuth2 loopback helper.
+  { name: 'pocketbase-auth/node', file: 'src/node/index.ts', budgetBytes: 12 * 1024, platform: 'node' },
+  // Beyond the core: the PocketBase process, the SMTP sink wiring and mail parsing (peers loaded lazily).
+  { name: 'pocketbase-auth/testing', file: 'src/testing/index.ts', budgetBytes: 6 * 1024, platform: 'node' },
+  // Beyond the core: the verifier, its cache and hash, roles, policy, problem details and the three adapters.
+  {
+    name: 'pocketbase-auth/server',
+    file: 'src/server/index.ts',
+    budgetBytes: 8.5 * 1024,
+    platform: 'neutral',
+  },
+  {
+    name: 'pocketbase-auth/server (node)',
+    file: 'src/server/node.ts',
+    budgetBytes: 7 * 1024,
+    platform: 'node',
+  },
+  // Beyond the core: jose's JWE (it carries every JWE algorithm; we use dir + A256GCM), zod/mini, otplib with
+  // noble's HMAC and scure's base32, uqr's QR encoder.
+  { name: 'pocketbase-auth/totp', file: 'src/totp/index.ts', budgetBytes: 40 * 1024, platform: 'neutral' },
+  // Beyond the core: zod/mini schemas of PocketBase's settings and collections, the impersonation pool (1.0 kB).
+  { name: 'pocketbase-auth/admin', file: 'src/admin/index.ts', budgetBytes: 12 * 1024, platform: 'neutral' },
+  // Beyond the core: jose's JWE (dir + A256GCM; 25.7 kB of the 32.7 kB minified), the two Redis client
+  // adapters, the lock and watch logic. Measured 11.42 kB.
+  { name: 'pocketbase-auth/redis', file: 'src/redis/index.ts', budgetBytes: 12 * 1024, platform: 'node' },
 ]
 
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -44,8 +67,23 @@ const kB = (bytes: number): string => `${(bytes / 1024).toFixed(2)} kB`
 const filters = process.argv.slice(2)
 let failed = false
 
-for (const entry of ENTRIES) {
-  if (filters.length > 0 && !filters.some((word) => entry.name.includes(word))) continue
+/** Bundles one entry; with `withoutCore`, every module of src/ outside the entry's own folder stays external. */
+async function measure(
+  entry: Entry,
+  withoutCore: boolean,
+): Promise<{ gzipped: number; minified: number; byPackage: Map<string, number> }> {
+  const ownFolder = path.join(root, path.dirname(entry.file))
+  const coreExternal: Plugin = {
+    name: 'core-external',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^\.{1,2}\// }, (args) => {
+        const target = path.resolve(args.resolveDir, args.path)
+        const inSrc = target.startsWith(path.join(root, 'src') + path.sep)
+        const inOwnFolder = target.startsWith(ownFolder + path.sep)
+        return inSrc && !inOwnFolder ? { path: args.path, external: true } : undefined
+      })
+    },
+  }
   const result = await build({
     entryPoints: [path.join(root, entry.file)],
     bundle: true,
@@ -56,26 +94,40 @@ for (const entry of ENTRIES) {
     mainFields: ['module', 'main'],
     conditions: entry.platform === 'node' ? ['node', 'import', 'default'] : ['import', 'default'],
     external: EXTERNAL,
+    plugins: withoutCore ? [coreExternal] : [],
     write: false,
     metafile: true,
     logLevel: 'warning',
   })
   const code = result.outputFiles[0]?.contents
   if (code === undefined) throw new Error(`esbuild produced no output for ${entry.file}`)
-  const gzipped = gzipSync(code, { level: 9 }).byteLength
   const inputs = Object.entries(result.metafile.outputs)[0]?.[1].inputs ?? {}
   const byPackage = new Map<string, number>()
   for (const [file, { bytesInOutput }] of Object.entries(inputs)) {
     const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? 'pocketbase-auth (src)'
     byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput)
   }
-  const over = gzipped > entry.budgetBytes
+  return { gzipped: gzipSync(code, { level: 9 }).byteLength, minified: code.byteLength, byPackage }
+}
+
+for (const entry of ENTRIES) {
+  if (filters.length > 0 && !filters.some((word) => entry.name.includes(word))) continue
+  const isRoot = entry.file === 'src/index.ts'
+  const budgeted = await measure(entry, !isRoot)
+  const over = budgeted.gzipped > entry.budgetBytes
   failed ||= over
+  const what = isRoot ? 'whole' : 'beyond the core'
   console.log(
-    `${over ? 'FAIL' : 'ok  '} ${entry.name.padEnd(26)} ${kB(gzipped).padStart(9)} gzipped (${gzipped} bytes) of ${kB(entry.budgetBytes)}; minified ${kB(code.byteLength)}`,
+    `${over ? 'FAIL' : 'ok  '} ${entry.name.padEnd(30)} ${kB(budgeted.gzipped).padStart(9)} gzipped ${what} (${budgeted.gzipped} bytes) of ${kB(entry.budgetBytes)}; minified ${kB(budgeted.minified)}`,
   )
-  for (const [name, bytes] of [...byPackage].sort((a, b) => b[1] - a[1]))
-    console.log(`       ${name.padEnd(26)} ${kB(bytes).padStart(9)} minified`)
+  if (!isRoot) {
+    const total = await measure(entry, false)
+    console.log(
+      `       ${'with the core it uses'.padEnd(30)} ${kB(total.gzipped).padStart(9)} gzipped (not budgeted)`,
+    )
+  }
+  for (const [name, bytes] of [...budgeted.byPackage].sort((a, b) => b[1] - a[1]))
+    console.log(`       ${name.padEnd(30)} ${kB(bytes).padStart(9)} minified`)
 }
 
 if (failed) {

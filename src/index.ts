@@ -10,6 +10,8 @@ export type {
   RecordModel,
 } from './db/db-interface.js'
 export type { AuthedPocketBase } from './db/authed-pocketbase.js'
+export { DbFiles } from './db/files.js'
+export type { FileRecordRef, FileURLOptions } from './db/files.js'
 export type { SchemaIssue, StandardSchemaV1 } from './db/standard-schema.js'
 export { AuthError, isAuthError } from './errors/auth-error.js'
 export type { AuthErrorOptions, FailedExchange } from './errors/auth-error.js'
@@ -42,6 +44,7 @@ export {
   TokenExpiredError,
   TokenNotRefreshableError,
 } from './errors/session-errors.js'
+export type { NotAuthenticatedErrorOptions, NotAuthenticatedReason } from './errors/session-errors.js'
 export { AbortedError, NetworkError, TimeoutError } from './errors/transport.js'
 export type {
   AuthEventListener,
@@ -67,6 +70,19 @@ export type {
 export type { OAuth2AuthSession, OAuth2Meta } from './flows/oauth2-meta.js'
 export type { RequestOTPResult } from './flows/otp.js'
 export type { LogContext, Logger } from './logger.js'
+export { Realtime } from './realtime/realtime.js'
+export type {
+  ConnectedEvent,
+  DisconnectedEvent,
+  RealtimeEventName,
+  RealtimeEvents,
+  RealtimeListener,
+  RealtimeState,
+} from './realtime/realtime-events.js'
+export type { Unsubscribe } from './realtime/subscribe.js'
+export type { RecordAction, RecordEvent } from './realtime/subscriptions.js'
+export { REALTIME_LIMITS } from './realtime/topics.js'
+export type { SubscribeOptions } from './realtime/topics.js'
 export { RETRY_POLICY, backoffDelayMs } from './scheduler/backoff.js'
 export { nextRefreshAt } from './scheduler/next-refresh-at.js'
 export { createMemoryTokenStore, MemoryTokenStore } from './session/token-store.js'

@@ -42,7 +42,9 @@ export function clientConfig(auth: AuthClient, caller: string): ResolvedConfig {
  *
  * @param auth - the client to sign in
  * @param factor - the first factor, for `MfaRequiredError` and logs
- * @param request - sends the request with the client's config; throws synchronously for bad arguments
+ * @param request - sends the request with the client's config; throws synchronously for bad arguments;
+ * `isCurrent()` tells, after its first await, whether this sign-in is still the latest (a step that spends
+ * something, e.g. a TOTP code, checks it first)
  * @returns the new session
  * @throws {AuthError} whatever `request` throws, `mfa_required`, `aborted` (superseded), `not_authenticated`
  * (disposed).
@@ -50,10 +52,10 @@ export function clientConfig(auth: AuthClient, caller: string): ResolvedConfig {
 export function runSignIn(
   auth: AuthClient,
   factor: FirstFactor,
-  request: (config: ResolvedConfig) => Promise<ReceivedAuth>,
+  request: (config: ResolvedConfig, isCurrent: () => boolean) => Promise<ReceivedAuth>,
 ): Promise<AuthSession> {
   const life = lifecycle(auth, 'runSignIn')
-  return life.signIns.run(factor, () => request(life.config))
+  return life.signIns.run(factor, (isCurrent) => request(life.config, isCurrent))
 }
 
 /**

@@ -13,8 +13,17 @@ import { ConfigError } from '../errors/config-error.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
 import { cleanServerText } from '../errors/server-text.js'
 import { InputCheck } from '../flows/input.js'
+import type { SessionLifecycle } from '../lifecycle/session-lifecycle.js'
 import { isObject } from '../narrow.js'
+import type { RealtimeConnection } from '../realtime/connection.js'
+import { Realtime } from '../realtime/realtime.js'
+import { subscribeToTopic, type Unsubscribe } from '../realtime/subscribe.js'
+import type { RecordEvent } from '../realtime/subscriptions.js'
+import type { SubscribeOptions } from '../realtime/topics.js'
 import { AuthedPocketBase } from './authed-pocketbase.js'
+import { createRealtimeConnection, fileTokensOf } from './db-realtime.js'
+import type { FileTokens } from './file-tokens.js'
+import { DbFiles } from './files.js'
 import { fromPocketBaseError, isClientResponseError } from './pocketbase-errors.js'
 import { formatIssuePath, type StandardSchemaV1 } from './standard-schema.js'
 
@@ -55,6 +64,7 @@ export class DbCollection<T = RecordModel> {
   readonly #schema: StandardSchemaV1<T> | undefined
   /** The client's base URL, for messages. */
   readonly #baseUrl: string
+  readonly #realtime: () => RealtimeConnection
 
   /** @internal Use `db.collection(name)`. */
   constructor(
@@ -62,11 +72,52 @@ export class DbCollection<T = RecordModel> {
     name: string,
     schema: StandardSchemaV1<T> | undefined,
     baseUrl: string,
+    realtime: () => RealtimeConnection,
   ) {
     this.#service = service
     this.#name = name
     this.#schema = schema
     this.#baseUrl = baseUrl
+    this.#realtime = realtime
+  }
+
+  /**
+   * Subscribes to changes of this collection's records over the db-interface's one realtime connection (opened
+   * by the first subscription, with only `fetch`: no `EventSource` needed). The server sends an event only for
+   * records the signed-in user may list (`*`) or view (a record id). Every submission of the subscriptions
+   * carries a fresh token; after a drop the connection reconnects and resubmits them (`db.realtime`). Changes
+   * made while disconnected are not replayed: refetch on `connected` with `resumed: true`.
+   *
+   * @param topic - `*` for every record, or a record id
+   * @param handler - called with `{ action, record }` for each change, records validated by the collection's
+   * schema when it has one; a handler that throws (or rejects) becomes a `db.realtime` `error` event
+   * @param options - see {@link SubscribeOptions}
+   * @returns a function that ends this subscription
+   * @throws {AuthError} `config_invalid` (bad arguments), `validation_failed` (a topic over 2,500 characters or a
+   * 1,001st topic: PocketBase's limits), `not_authenticated` (no session; a disposed client), `token_expired`,
+   * `aborted` (`options.signal`), and the transport codes of the connection attempt it waited for.
+   * @example
+   * ```ts
+   * const stop = await db.collection<Post>('posts').subscribe('*', ({ action, record }) => {
+   *   console.log(action, record.title)
+   * }, { filter: 'published = true' })
+   * await stop()
+   * ```
+   */
+  subscribe(
+    topic: string,
+    handler: (event: RecordEvent<T>) => void,
+    options?: SubscribeOptions,
+  ): Promise<Unsubscribe> {
+    const schema = this.#schema
+    return subscribeToTopic(this.#realtime(), {
+      method: `db.collection("${this.#name}").subscribe`,
+      collection: this.#name,
+      topic,
+      handler,
+      options,
+      check: schema === undefined ? undefined : (record) => this.#validate(record, 'realtime', 'records'),
+    })
   }
 
   /**
@@ -248,6 +299,10 @@ export class DbCollection<T = RecordModel> {
 export class DbInterface {
   /** A `PocketBase` instance whose every request is authenticated the same way, for anything else. */
   readonly pb: AuthedPocketBase
+  readonly #life: SessionLifecycle
+  #connection: RealtimeConnection | undefined
+  #realtime: Realtime | undefined
+  #files: DbFiles | undefined
 
   /** @internal Use `createDbInterface(auth, options)`. */
   constructor(auth: AuthClient, options: DbInterfaceOptions = {}) {
@@ -260,6 +315,39 @@ export class DbInterface {
     }
     const { url, timeoutMs, fetch } = life.config
     this.pb = new AuthedPocketBase(life.keeper, { url, timeoutMs: options.timeoutMs ?? timeoutMs, fetch })
+    this.#life = life
+  }
+
+  /**
+   * The one realtime connection of this db-interface, carrying every `subscribe` of its collections: its
+   * `state`, its `connected` / `disconnected` / `error` events, and `close()`.
+   *
+   * @returns the connection's handle (the same object every time)
+   */
+  get realtime(): Realtime {
+    return (this.#realtime ??= new Realtime(this.#realtimeConnection()))
+  }
+
+  /**
+   * File URLs, with a file token while signed in (protected file fields need one).
+   *
+   * @returns the file helper (the same object every time)
+   */
+  get files(): DbFiles {
+    const life = this.#life
+    return (this.#files ??= new DbFiles({
+      config: life.config,
+      session: () => life.state.current,
+      fileTokens: () => this.#tokens(),
+    }))
+  }
+
+  #realtimeConnection(): RealtimeConnection {
+    return (this.#connection ??= createRealtimeConnection(this.#life, () => this.#tokens()))
+  }
+
+  #tokens(): FileTokens {
+    return fileTokensOf(this.#life)
   }
 
   /**
@@ -277,7 +365,9 @@ export class DbInterface {
    */
   collection<T = RecordModel>(name: string, options?: DbCollectionOptions<T>): DbCollection<T> {
     new InputCheck('db.collection').text('name', name).done()
-    return new DbCollection<T>(this.pb.collection(name), name, options?.schema, this.pb.baseURL)
+    return new DbCollection<T>(this.pb.collection(name), name, options?.schema, this.pb.baseURL, () =>
+      this.#realtimeConnection(),
+    )
   }
 }
 

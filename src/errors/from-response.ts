@@ -143,6 +143,9 @@ function badRequest(
   return new ValidationError(message, {}, options)
 }
 
+/** PocketBase's answer when a collection's `authRule` refuses a sign-in or refresh. */
+const AUTH_RULE_REFUSED = "The request doesn't satisfy the collection requirements to authenticate."
+
 /**
  * Says which auth method is disabled on which collection. `shownMessage` is already cut to a bounded length,
  * and the pattern's group is bounded too, so the match costs at most a few thousand steps.
@@ -152,6 +155,9 @@ function explainForbidden(shownMessage: string | undefined, path: string): strin
   const collection = /^\/api\/collections\/([^/]{1,512})\//.exec(path)?.[1]
   if (disabled !== undefined && collection !== undefined) {
     return `${disabled} authentication is not enabled on collection "${cleanServerText(safeDecode(collection))}"`
+  }
+  if (shownMessage === AUTH_RULE_REFUSED && collection !== undefined) {
+    return `the authRule of "${cleanServerText(safeDecode(collection))}" refused it (a TOTP gate? sign in through totp.signIn)`
   }
   return shownMessage ?? 'forbidden'
 }

@@ -1,9 +1,49 @@
-import { AuthError } from './auth-error.js'
+import { AuthError, type AuthErrorOptions } from './auth-error.js'
 
-/** There is no session and no `credentials` callback to create one. Sign in first. */
+/**
+ * Why a token was not accepted, when `NotAuthenticatedError` comes from checking a token someone presented
+ * (`pocketbase-auth/server`). The client's own "no session" errors have no reason.
+ */
+export type NotAuthenticatedReason =
+  /** No token was presented (no `Authorization` header, or an empty one). */
+  | 'token_missing'
+  /** The token is malformed, forged, of another kind (a file or verification token), or its collection is gone. */
+  | 'token_invalid'
+  /**
+   * PocketBase rejected a well-formed, unexpired token: its signature no longer matches because the password or
+   * email changed, the collection's `authRule` or token secret changed, or the record was deleted.
+   */
+  | 'token_revoked'
+
+/** Options of `NotAuthenticatedError`: those of every `AuthError`, plus an optional `reason`. */
+export interface NotAuthenticatedErrorOptions extends AuthErrorOptions {
+  /** Why the presented token was not accepted. @default undefined (no token was checked) */
+  reason?: NotAuthenticatedReason
+}
+
+/**
+ * There is no session and no `credentials` callback to create one (sign in first), or, from
+ * `pocketbase-auth/server`, a presented token was missing, invalid or revoked (`reason` says which).
+ */
 export class NotAuthenticatedError extends AuthError {
   /** Always `'not_authenticated'`. */
   readonly code = 'not_authenticated' as const
+  /** Why a presented token was not accepted; `undefined` when no token was checked (the client's errors). */
+  readonly reason?: NotAuthenticatedReason
+
+  /**
+   * @param message - what failed and why; never a token
+   * @param options - see {@link NotAuthenticatedErrorOptions}
+   */
+  constructor(message: string, options: NotAuthenticatedErrorOptions = {}) {
+    const { reason, ...rest } = options
+    super(message, rest)
+    if (reason !== undefined) this.reason = reason
+  }
+
+  protected override details(): Record<string, unknown> {
+    return this.reason === undefined ? {} : { reason: this.reason }
+  }
 }
 
 /** The session's token expired or the server rejected it; the session has ended. Sign in again. */

@@ -35,6 +35,8 @@ export class RefreshLoop {
   readonly #keeper: LoopKeeper
   readonly #events: AuthEventEmitter
   readonly #timer = new SingleTimer()
+  /** Made once, not per arming: a process may hold thousands of loops. */
+  readonly #onTimerCallback = (): void => this.#onTimer()
   /** This client's place in the spread window (see `nextRefreshAt`), drawn once. */
   readonly #spread: number
   /** Failed unattended sign-ins in a row (there is no session, so no setback, to count them). */
@@ -83,7 +85,7 @@ export class RefreshLoop {
     if (this.#stopped || !this.#config.autoRefresh || session === null) return
     const now = this.#config.now()
     const at = this.#nextActionAt(session, now)
-    this.#timer.arm(at - now, () => this.#onTimer())
+    this.#timer.arm(at - now, this.#onTimerCallback)
     this.#config.logger.debug('refresh timer armed', {
       inMs: Math.max(0, at - now),
       refreshable: session.refreshable,

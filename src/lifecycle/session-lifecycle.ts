@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config.js'
 import { AuthEventEmitter } from '../events.js'
 import type { ReceivedAuth } from '../session/build-session.js'
-import { SessionState, type SessionChange } from '../session/session-state.js'
+import { SessionState, type SessionChange, type SessionChangeHook } from '../session/session-state.js'
 import type { TokenStore } from '../session/token-store.js'
 import type { AuthSession } from '../session/types.js'
 import { FleetSession } from './fleet-session.js'
@@ -27,7 +27,7 @@ export interface ChildStart {
  * object turns each change into a log line, a re-armed timer and an event. It also ends a client's impersonated
  * children with it (`logout()`, `dispose()`).
  */
-export class SessionLifecycle {
+export class SessionLifecycle implements SessionChangeHook {
   readonly config: ResolvedConfig
   readonly events: AuthEventEmitter
   readonly state: SessionState
@@ -40,6 +40,8 @@ export class SessionLifecycle {
   /** Children made by `impersonate()`; weak, so a child nobody holds can still be collected. */
   #children: Set<WeakRef<SessionLifecycle>> | undefined
   #disposed = false
+  /** Callbacks of the parts built on this client (realtime connections) to run at `dispose()`; made on first use. */
+  #onDispose: Set<() => void> | undefined
 
   /**
    * @param config - the client's resolved config
@@ -49,7 +51,7 @@ export class SessionLifecycle {
   constructor(config: ResolvedConfig, store: TokenStore, child?: ChildStart) {
     this.config = config
     this.events = new AuthEventEmitter(config.logger)
-    this.state = new SessionState(store, (change) => this.#onChange(change))
+    this.state = new SessionState(store, this)
     this.sessions = new SessionFactory(config.maxClockSkewSeconds, config.logger)
     this.signIns = new SignInRunner(config, this.state, this.sessions, this.events)
     // Children never share: each impersonates for itself through its parent.
@@ -90,7 +92,13 @@ export class SessionLifecycle {
     return this.#disposed
   }
 
-  #onChange(change: SessionChange): void {
+  /**
+   * The session store's change hook: a log line, the re-armed timer, then the event. Called by `SessionState`
+   * only.
+   *
+   * @param change - what changed
+   */
+  sessionChanged(change: SessionChange): void {
     const { logger } = this.config
     if (change.kind === 'signedOut') {
       const { previous, reason } = change
@@ -171,7 +179,33 @@ export class SessionLifecycle {
       child.dispose()
     })
     this.#children = undefined
+    const callbacks = this.#onDispose
+    this.#onDispose = undefined
+    for (const callback of callbacks ?? []) {
+      try {
+        callback()
+      } catch (error) {
+        this.events.emit('error', error instanceof Error ? error : new Error('a dispose callback threw'))
+      }
+    }
     this.events.removeAll()
+  }
+
+  /**
+   * Runs `callback` when this client is disposed (at once if it already is), before its listeners are dropped:
+   * for parts built on the client that hold resources of their own, such as a realtime connection.
+   *
+   * @param callback - called once, synchronously inside `dispose()`
+   * @returns a function that forgets the callback
+   */
+  whenDisposed(callback: () => void): () => void {
+    if (this.#disposed) {
+      callback()
+      return () => undefined
+    }
+    const callbacks = (this.#onDispose ??= new Set())
+    callbacks.add(callback)
+    return () => void callbacks.delete(callback)
   }
 
   #forEachChild(action: (child: SessionLifecycle) => void): void {

@@ -118,12 +118,17 @@ export class SignInRunner {
   async #mfaRequired(error: MfaRequiredError, factor: FirstFactor, intent: number): Promise<AuthError> {
     const config = this.#config
     if (!this.#state.isLatestSignIn(intent)) return superseded(factor, error)
-    const duration = this.#mfaDurationSeconds ?? (await this.#lookUpMfaDuration())
+    // A second factor of another entry (totp) sets its own expiry; PocketBase's comes from auth-methods.
+    const duration =
+      error.expiresAt === undefined
+        ? (this.#mfaDurationSeconds ?? (await this.#lookUpMfaDuration()))
+        : undefined
     if (!this.#state.isLatestSignIn(intent)) return superseded(factor, error)
-    const expiresAt = duration === undefined ? undefined : config.now() + duration * 1000
+    const expiresAt = error.expiresAt ?? (duration === undefined ? undefined : config.now() + duration * 1000)
     const enriched = new MfaRequiredError(error.mfaId, factor, expiresAt, {
       ...(error.status === undefined ? {} : { status: error.status }),
       ...(error.exchange === undefined ? {} : { exchange: error.exchange }),
+      ...(error.secondFactor === undefined ? {} : { secondFactor: error.secondFactor }),
     })
     config.logger.info('MFA required', { collection: config.collection, firstFactor: factor })
     this.#events.emit('mfaRequired', { mfaId: enriched.mfaId, expiresAt, firstFactor: factor })

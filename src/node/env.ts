@@ -15,6 +15,7 @@ export const ENV_VARIABLES = [
   'POCKETBASE_TIMEOUT_MS',
   'POCKETBASE_REFRESH_SKEW_SECONDS',
   'POCKETBASE_LOG_LEVEL',
+  'POCKETBASE_TOTP_GATE',
 ] as const
 
 /**
@@ -60,6 +61,11 @@ export interface PocketBaseEnv {
   readonly refreshSkewSeconds: number | undefined
   /** `POCKETBASE_LOG_LEVEL` (default `silent`). */
   readonly logLevel: LogLevel
+  /**
+   * `POCKETBASE_TOTP_GATE`: the secret of a TOTP `authRule` gate (see `pocketbase-auth/totp`), or `undefined`.
+   * Non-enumerable: logging the object omits it.
+   */
+  readonly gateSecret: string | undefined
 }
 
 const blankToUndefined = (value: unknown): unknown =>
@@ -107,6 +113,14 @@ const envSchema = z.object({
     z.pipe(
       z.transform(blankToUndefined),
       z.optional(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
+    ),
+  ),
+  POCKETBASE_TOTP_GATE: z.optional(
+    z.pipe(
+      z.transform(blankToUndefined),
+      z.optional(
+        z.string().check(z.regex(/^[\w-]{32,}$/, 'must be at least 32 characters of A-Z, a-z, 0-9, _ and -')),
+      ),
     ),
   ),
 })
@@ -172,7 +186,7 @@ export function loadEnv(options: LoadEnvOptions = {}): PocketBaseEnv {
   const env = parsed.data
   const email = env.POCKETBASE_SUPERUSER_EMAIL
   const password = env.POCKETBASE_SUPERUSER_PASSWORD
-  return {
+  const result: Omit<PocketBaseEnv, 'gateSecret'> = {
     url: env.POCKETBASE_URL.replace(/\/+$/, ''),
     collection: env.POCKETBASE_AUTH_COLLECTION,
     superuser:
@@ -181,6 +195,9 @@ export function loadEnv(options: LoadEnvOptions = {}): PocketBaseEnv {
     refreshSkewSeconds: env.POCKETBASE_REFRESH_SKEW_SECONDS,
     logLevel: env.POCKETBASE_LOG_LEVEL ?? 'silent',
   }
+  // The gate secret is a secret: kept off JSON.stringify and console.log of the result.
+  Object.defineProperty(result, 'gateSecret', { value: env.POCKETBASE_TOTP_GATE, enumerable: false })
+  return result as PocketBaseEnv
 }
 
 /**

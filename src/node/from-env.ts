@@ -32,6 +32,7 @@ export function createAuthClientFromEnv(options: CreateAuthClientFromEnvOptions 
     logger: createConsoleLogger(env.logLevel),
     ...(env.timeoutMs === undefined ? {} : { timeoutMs: env.timeoutMs }),
     ...(env.refreshSkewSeconds === undefined ? {} : { refreshSkewSeconds: env.refreshSkewSeconds }),
+    ...(env.gateSecret === undefined ? {} : { gateSecret: env.gateSecret }),
   }
   if (env.superuser !== undefined) {
     base.collection = env.collection ?? '_superusers'

@@ -28,16 +28,21 @@ export function parseAuthResponse(body: unknown, exchange?: FailedExchange): Aut
   const check = new BodyCheck(exchange)
   const fields = check.object(body, '')
   const token = check.nonEmptyString(fields.token, 'token')
-  const received = check.object(fields.record, 'record')
-  const { email, verified } = received
-  const record: AuthRecord = {
-    ...received,
-    id: check.nonEmptyString(received.id, 'record.id'),
-    collectionId: check.nonEmptyString(received.collectionId, 'record.collectionId'),
-    collectionName: check.nonEmptyString(received.collectionName, 'record.collectionName'),
-    ...(email === undefined ? {} : { email: check.string(email, 'record.email') }),
-    ...(verified === undefined ? {} : { verified: check.boolean(verified, 'record.verified') }),
-  }
+  const record = check.object(fields.record, 'record')
+  checkAuthRecord(record, check)
   if (fields.meta === undefined) return { token, record }
   return { token, record, meta: check.object(fields.meta, 'meta') }
+}
+
+/**
+ * Checks the fields of an auth record the SDK relies on, in place: the record is kept as PocketBase sent it
+ * (`expand` and custom fields included) rather than copied, which matters for a process holding thousands of
+ * sessions.
+ */
+function checkAuthRecord(record: Record<string, unknown>, check: BodyCheck): asserts record is AuthRecord {
+  check.nonEmptyString(record.id, 'record.id')
+  check.nonEmptyString(record.collectionId, 'record.collectionId')
+  check.nonEmptyString(record.collectionName, 'record.collectionName')
+  if (record.email !== undefined) check.string(record.email, 'record.email')
+  if (record.verified !== undefined) check.boolean(record.verified, 'record.verified')
 }

@@ -6,6 +6,16 @@ export type SessionChange =
   | { readonly kind: 'signedIn' | 'tokenRefreshed'; readonly session: AuthSession }
   | { readonly kind: 'signedOut'; readonly reason: SignedOutReason; readonly previous: AuthSession }
 
+/** Hears every change of a `SessionState` (the client's lifecycle). */
+export interface SessionChangeHook {
+  /**
+   * Called synchronously after every change, once per change.
+   *
+   * @param change - what changed
+   */
+  sessionChanged(change: SessionChange): void
+}
+
 /**
  * The session as a passive store: the one place it changes, and one change hook that hears every change. It
  * calls nothing else; whoever builds it decides what a change sets off (logging, the refresh loop, events).
@@ -16,17 +26,17 @@ export type SessionChange =
  */
 export class SessionState {
   readonly #store: TokenStore
-  readonly #onChange: (change: SessionChange) => void
+  readonly #hook: SessionChangeHook
   #version = 0
   #signInIntent = 0
 
   /**
    * @param store - where the session lives
-   * @param onChange - called synchronously after every change, once per change
+   * @param hook - hears every change (an object, not a closure: a process may hold thousands of sessions)
    */
-  constructor(store: TokenStore, onChange: (change: SessionChange) => void) {
+  constructor(store: TokenStore, hook: SessionChangeHook) {
     this.#store = store
-    this.#onChange = onChange
+    this.#hook = hook
   }
 
   /**
@@ -80,7 +90,7 @@ export class SessionState {
   apply(session: AuthSession, kind: 'signedIn' | 'tokenRefreshed'): void {
     this.#store.set(session)
     this.#version++
-    this.#onChange({ kind, session })
+    this.#hook.sessionChanged({ kind, session })
   }
 
   /**
@@ -93,6 +103,6 @@ export class SessionState {
     if (previous === null) return
     this.#store.clear()
     this.#version++
-    this.#onChange({ kind: 'signedOut', reason, previous })
+    this.#hook.sessionChanged({ kind: 'signedOut', reason, previous })
   }
 }

@@ -51,9 +51,11 @@ function loopWorld(options: Partial<AuthClientOptions> = {}, spread = 0) {
   const changes: SessionChange[] = []
   // As SessionLifecycle wires it: every change re-arms the loop (built after the state it reads).
   const wiring: { loop?: RefreshLoop } = {}
-  const state = new SessionState(new MemoryTokenStore(), (change) => {
-    changes.push(change)
-    wiring.loop?.reschedule()
+  const state = new SessionState(new MemoryTokenStore(), {
+    sessionChanged: (change) => {
+      changes.push(change)
+      wiring.loop?.reschedule()
+    },
   })
   const refresher: StubRefresher = {
     setback: undefined,

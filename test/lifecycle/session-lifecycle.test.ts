@@ -360,6 +360,27 @@ describe('SessionLifecycle.dispose', () => {
     })
   })
 
+  it('runs whenDisposed callbacks once, inside dispose(), before the listeners are dropped; a throwing one is an error event', () => {
+    const { life } = build()
+    const order: string[] = []
+    const heard: Error[] = []
+    life.events.on('error', (error) => void heard.push(error))
+    life.whenDisposed(() => {
+      order.push('first')
+      throw new Error('a part failed to close')
+    })
+    const forget = life.whenDisposed(() => order.push('forgotten'))
+    life.whenDisposed(() => order.push('second'))
+    forget()
+    life.dispose()
+    life.dispose()
+    expect(order).toEqual(['first', 'second'])
+    expect(heard.map((error) => error.message)).toEqual(['a part failed to close'])
+    const late: string[] = []
+    life.whenDisposed(() => late.push('at once'))
+    expect(late).toEqual(['at once'])
+  })
+
   it('disposing a child leaves its parent and siblings alone', () => {
     const { life, session, child, signedOut } = build()
     life.state.apply(session(), 'signedIn')

@@ -47,7 +47,7 @@ function keeperWorld(
   const world = partWorld(options, { tokenSeconds: 60, ...server })
   const { config } = world
   const { hook, changes } = changeRecorder()
-  const state = new SessionState(new MemoryTokenStore(), hook)
+  const state = new SessionState(new MemoryTokenStore(), { sessionChanged: hook })
   const sessions = new SessionFactory(config.maxClockSkewSeconds, config.logger)
   const { events, seen } = recordingEmitter()
   const signIns = new SignInRunner(config, state, sessions, events)

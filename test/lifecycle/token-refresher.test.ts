@@ -38,7 +38,7 @@ function refresher(
 ) {
   const world = partWorld(options, { tokenSeconds: 60, ...server })
   const { hook, changes } = changeRecorder()
-  const state = new SessionState(new MemoryTokenStore(), hook)
+  const state = new SessionState(new MemoryTokenStore(), { sessionChanged: hook })
   const sessions = new SessionFactory(world.config.maxClockSkewSeconds, world.config.logger)
   const { events, seen } = recordingEmitter()
   const r = new TokenRefresher(world.config, state, sessions, events, renew)

@@ -24,7 +24,7 @@ function unattended(credentials?: Credentials, collection = 'users') {
     { collectionName: collection },
   )
   const { hook, changes } = changeRecorder()
-  const state = new SessionState(new MemoryTokenStore(), hook)
+  const state = new SessionState(new MemoryTokenStore(), { sessionChanged: hook })
   const sessions = new SessionFactory(world.config.maxClockSkewSeconds, world.config.logger)
   const { events } = recordingEmitter()
   const signIns = new SignInRunner(world.config, state, sessions, events)

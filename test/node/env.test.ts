@@ -195,6 +195,21 @@ describe('loadEnv', () => {
     }
   })
 
+  it('reads POCKETBASE_TOTP_GATE as gateSecret, kept out of JSON.stringify and inspect', () => {
+    const gate = 'gate-unit-0123456789abcdefghijklmnopqrstu'
+    const env = loadEnv({ env: { ...URL_VAR, POCKETBASE_TOTP_GATE: gate } })
+    expect(env.gateSecret).toBe(gate)
+    expect(JSON.stringify(env)).not.toContain(gate)
+    expect(inspect(env)).not.toContain(gate)
+    expect(loadEnv({ env: URL_VAR }).gateSecret).toBeUndefined()
+  })
+
+  it('names a POCKETBASE_TOTP_GATE that is too short, without echoing it', () => {
+    const error = configErrorOf(() => loadEnv({ env: { ...URL_VAR, POCKETBASE_TOTP_GATE: 'short-gate' } }))
+    expect(error.issues.map((issue) => issue.path)).toEqual(['POCKETBASE_TOTP_GATE'])
+    expect(JSON.stringify(error)).not.toContain('short-gate')
+  })
+
   it('keeps the superuser password out of JSON.stringify and inspect of the result', () => {
     const env = loadEnv({
       env: {

@@ -14,7 +14,7 @@ function state(store: TokenStore = new MemoryTokenStore()): {
   store: TokenStore
 } {
   const { hook, changes } = changeRecorder()
-  return { state: new SessionState(store, hook), changes, store }
+  return { state: new SessionState(store, { sessionChanged: hook }), changes, store }
 }
 
 describe('SessionState: a passive store with one change hook', () => {
@@ -54,9 +54,9 @@ describe('SessionState: a passive store with one change hook', () => {
 
   it('the hook already sees the new session and version (it runs after the change, synchronously)', () => {
     const seen: { current: AuthSession | null; version: number }[] = []
-    const s: SessionState = new SessionState(new MemoryTokenStore(), () =>
-      seen.push({ current: s.current, version: s.version }),
-    )
+    const s: SessionState = new SessionState(new MemoryTokenStore(), {
+      sessionChanged: () => seen.push({ current: s.current, version: s.version }),
+    })
     const session = sessionFrom(pb, clock)
     s.apply(session, 'signedIn')
     expect(seen).toEqual([{ current: session, version: 1 }])
@@ -159,8 +159,10 @@ describe('SessionState: failure cases', () => {
   })
 
   it('a hook that throws surfaces to the caller of apply(), after the session was stored', () => {
-    const s = new SessionState(new MemoryTokenStore(), () => {
-      throw new Error('hook failed')
+    const s = new SessionState(new MemoryTokenStore(), {
+      sessionChanged: () => {
+        throw new Error('hook failed')
+      },
     })
     const session = sessionFrom(pb, clock)
     expect(() => s.apply(session, 'signedIn')).toThrow('hook failed')

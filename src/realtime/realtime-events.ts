@@ -1,0 +1,125 @@
+import type { AuthError } from '../errors/auth-error.js'
+import type { Logger } from '../logger.js'
+
+/** Where a db-interface's realtime connection is. */
+export type RealtimeState =
+  /** No subscriptions, no connection. */
+  | 'idle'
+  /** Opening the stream and submitting the subscriptions. */
+  | 'connecting'
+  /** Connected; every subscription is on the server. */
+  | 'open'
+  /** The connection dropped; the next attempt is scheduled (see `disconnected`). */
+  | 'retrying'
+  /** Ended by the session's end, `close()` or the client's `dispose()`; nothing runs until asked again. */
+  | 'closed'
+
+/** Payload of `connected`. */
+export interface ConnectedEvent {
+  /**
+   * `true` when this connection carries subscriptions that were live on an earlier one (after a drop, a server
+   * restart or timeout, or the same user signing in again). Changes made during the gap are not replayed:
+   * refetch what you show.
+   */
+  readonly resumed: boolean
+}
+
+/** Payload of `disconnected`. */
+export interface DisconnectedEvent {
+  /** Whether the connection will be tried again by itself. */
+  readonly willRetry: boolean
+  /** When it will, in how many milliseconds. */
+  readonly retryInMs: number | undefined
+  /** Why it dropped, when it was not asked to (e.g. `network` when the server closed the stream). */
+  readonly error: AuthError | undefined
+}
+
+/** Every event of `db.realtime`, with its payload. */
+export interface RealtimeEvents {
+  /** The connection is open and every subscription is on the server. */
+  connected: ConnectedEvent
+  /** The connection dropped or was closed. */
+  disconnected: DisconnectedEvent
+  /**
+   * A failure nobody awaits: the session ended (`not_authenticated`, `token_expired`), an event the SDK cannot
+   * read (`unexpected_response`), or an error thrown by a subscription's handler (as it was thrown).
+   */
+  error: Error
+}
+
+/** Name of a `db.realtime` event. */
+export type RealtimeEventName = keyof RealtimeEvents
+
+/** A listener for realtime event `K`. */
+export type RealtimeListener<K extends RealtimeEventName> = (payload: RealtimeEvents[K]) => void
+
+/**
+ * The typed emitter of `db.realtime`: listeners are called synchronously and never awaited; one that throws or
+ * rejects becomes an `error` event (an `error` listener's own failure is only logged), so no listener can break
+ * the connection.
+ */
+export class RealtimeEmitter {
+  readonly #listeners = new Map<RealtimeEventName, Set<(payload: never) => void>>()
+  readonly #logger: Logger
+
+  /** @param logger - where a failing `error` listener is reported (without the error itself) */
+  constructor(logger: Logger) {
+    this.#logger = logger
+  }
+
+  /**
+   * Subscribes; returns the unsubscribe function (idempotent).
+   *
+   * @param event - the event's name
+   * @param listener - called with the event's payload
+   * @returns a function that removes this listener
+   */
+  on<K extends RealtimeEventName>(event: K, listener: RealtimeListener<K>): () => void {
+    let set = this.#listeners.get(event)
+    if (set === undefined) this.#listeners.set(event, (set = new Set()))
+    const own = (payload: RealtimeEvents[K]): void => listener(payload)
+    set.add(own)
+    return () => {
+      set.delete(own)
+    }
+  }
+
+  /**
+   * Calls every listener of `event`, in subscription order.
+   *
+   * @param event - the event's name
+   * @param payload - passed to every listener
+   */
+  emit<K extends RealtimeEventName>(event: K, payload: RealtimeEvents[K]): void {
+    const set = this.#listeners.get(event)
+    if (set === undefined) return
+    for (const listener of [...set]) {
+      this.call(listener as (payload: RealtimeEvents[K]) => unknown, payload, event)
+    }
+  }
+
+  /**
+   * Calls a listener or a subscription handler so that its failure, thrown or as a rejected promise, becomes an
+   * `error` event instead of escaping.
+   *
+   * @param fn - the listener or handler
+   * @param payload - its argument
+   * @param event - the event it listens to, or `undefined` for a subscription handler
+   */
+  call<P>(fn: (payload: P) => unknown, payload: P, event?: RealtimeEventName): void {
+    try {
+      const result = fn(payload)
+      if (result instanceof Promise) result.catch((error: unknown) => this.#failed(error, event))
+    } catch (error) {
+      this.#failed(error, event)
+    }
+  }
+
+  #failed(error: unknown, event: RealtimeEventName | undefined): void {
+    if (event === 'error') {
+      this.#logger.error('a realtime error listener threw', { event })
+      return
+    }
+    this.emit('error', error instanceof Error ? error : new Error(String(error)))
+  }
+}
