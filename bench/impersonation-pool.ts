@@ -5,8 +5,9 @@
  * (pool hits), half sweep through all 10,000 (misses: an impersonation request, and an eviction). Impersonation
  * tokens last 60 s, so pooled children renew in the background during the run.
  *
- * Reported every 30 s: heap used after a full GC (`--expose-gc`), active `Timeout` handles
- * (`process.getActiveResourcesInfo()`), pool size; and at the end: calls, failed calls, impersonation requests,
+ * Reported every 30 s: heap used after a full GC (`--expose-gc`), live timers of the process
+ * (counted by wrapping `setTimeout`; they include the per-request deadlines of the calls in flight), pool size;
+ * after the tasks stop, the live timers at rest (pooled children, the pool's sweep, the superuser's); and at the end: calls, failed calls, impersonation requests,
  * distinct users served.
  *
  * Usage: `npm run bench:pool` (about 6 minutes), `npm run bench:pool -- --seconds 60 --users 2000 --max 100`.
@@ -51,7 +52,30 @@ const migration = (count: number): string => `migrate((app) => {
 })
 `
 const userId = (index: number): string => `bench${String(index).padStart(10, '0')}`
-const timeouts = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+/**
+ * Live timers of this process, counted by wrapping `setTimeout`/`clearTimeout` before any client exists (the
+ * clients' timers are unref'd, so `process.getActiveResourcesInfo()` does not list them).
+ */
+const liveTimers = new Set<unknown>()
+const realSetTimeout = globalThis.setTimeout
+const realClearTimeout = globalThis.clearTimeout
+globalThis.setTimeout = ((callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) => {
+  const timer: unknown = realSetTimeout(
+    (...callArgs: unknown[]) => {
+      liveTimers.delete(timer)
+      callback(...callArgs)
+    },
+    delay,
+    ...args,
+  )
+  liveTimers.add(timer)
+  return timer
+}) as typeof setTimeout
+globalThis.clearTimeout = ((timer?: Parameters<typeof clearTimeout>[0]) => {
+  liveTimers.delete(timer)
+  realClearTimeout(timer)
+}) as typeof clearTimeout
+const timeouts = (): number => liveTimers.size
 const heapMb = (): number => {
   ;(globalThis as { gc?: () => void }).gc?.()
   return process.memoryUsage().heapUsed / 1024 / 1024
@@ -88,7 +112,7 @@ const sample = (at: number): void => {
   samples.push({
     s: Math.round(at / 1000),
     'heap used (MB, after GC)': heapMb().toFixed(1),
-    'Timeout handles': timeouts(),
+    'live timers': timeouts(),
     'pool size': pool.size,
     calls,
     'failed calls': failed,
@@ -98,7 +122,7 @@ const sample = (at: number): void => {
 try {
   await superuser.getToken()
   const baseline = { heap: heapMb(), timeouts: timeouts() }
-  console.log(`  baseline: heap ${baseline.heap.toFixed(1)} MB, ${baseline.timeouts} Timeout handles`)
+  console.log(`  baseline: heap ${baseline.heap.toFixed(1)} MB, ${baseline.timeouts} live timers`)
   const startedAt = performance.now()
   const task = async (seed: number): Promise<void> => {
     let pick = seed
@@ -128,6 +152,8 @@ try {
   }
   stopping = true
   await Promise.all(tasks)
+  // No request in flight any more: what is left is the pooled children's timers, the pool's and the superuser's.
+  const atRest = { timers: timeouts(), pool: pool.size }
   const impersonations = Object.entries(proxy.counts())
     .filter(([key]) => key.startsWith('POST /api/collections/users/impersonate/'))
     .reduce((sum, [, count]) => sum + count, 0)
@@ -141,8 +167,12 @@ try {
       'failed calls': failed === 0 ? '0' : `${failed} ${JSON.stringify(failures)}`,
       'impersonation requests': impersonations,
       'distinct users served': served.size,
-      'max Timeout handles': Math.max(...samples.map((row) => Number(row['Timeout handles']))),
-      'baseline Timeout handles': baseline.timeouts,
+      'max live timers (incl. request deadlines)': Math.max(
+        ...samples.map((row) => Number(row['live timers'])),
+      ),
+      'live timers at rest': atRest.timers,
+      'pool size at rest': atRest.pool,
+      'baseline live timers': baseline.timeouts,
       'max heap (MB)': Math.max(...samples.map((row) => Number(row['heap used (MB, after GC)']))).toFixed(1),
       'baseline heap (MB)': baseline.heap.toFixed(1),
     },
