@@ -107,6 +107,7 @@ function ioRedisConnection(client: IoRedisLike, timeoutMs: number): RedisConnect
   const address = typeof path === 'string' && path !== '' ? path : hostPort(host, port)
   // `wait`: a lazyConnect client that has not connected yet; its first command connects it.
   const isReady = (): boolean => client.status === 'ready' || client.status === 'wait'
+  const whenReady = readiness(client, isReady)
   const bound = bounded(address, timeoutMs, isReady)
   return {
     address,
@@ -114,7 +115,7 @@ function ioRedisConnection(client: IoRedisLike, timeoutMs: number): RedisConnect
       bound(
         args[0] ?? '',
         async () => {
-          await whenReady(client, isReady, timeoutMs)
+          await whenReady(timeoutMs)
           const [command = '', ...rest] = args
           return client.call(command, ...rest)
         },
@@ -145,6 +146,7 @@ function nodeRedisConnection(client: NodeRedisLike, timeoutMs: number): RedisCon
         ? hostPort(socket.host, socket.port)
         : urlHostPort(options.url)
   const isReady = (): boolean => client.isReady
+  const whenReady = readiness(client, isReady)
   const bound = bounded(address, timeoutMs, isReady)
   return {
     address,
@@ -152,7 +154,7 @@ function nodeRedisConnection(client: NodeRedisLike, timeoutMs: number): RedisCon
       bound(
         args[0] ?? '',
         async () => {
-          await whenReady(client, isReady, timeoutMs)
+          await whenReady(timeoutMs)
           return client.sendCommand(args)
         },
         late,
@@ -196,20 +198,44 @@ function urlHostPort(url: unknown): string {
   }
 }
 
-/** Waits (within `timeoutMs`) for the client's `ready` event unless it is ready already. */
-function whenReady(client: Emitter, isReady: () => boolean, timeoutMs: number): Promise<void> {
-  if (isReady()) return Promise.resolve()
-  return new Promise<void>((resolve, reject) => {
-    const onReady = (): void => {
-      clearTimeout(timer)
-      resolve()
-    }
-    const timer = setTimeout(() => {
-      client.removeListener('ready', onReady)
-      reject(new NotReady())
-    }, timeoutMs)
-    client.on('ready', onReady)
-  })
+/** One readiness wait per client, shared by every share made on it. */
+const readinessOf = new WeakMap<Emitter, (timeoutMs: number) => Promise<void>>()
+
+/**
+ * Waits for a client's `ready` event: one listener per client however many commands wait (a process with many
+ * clients on one share during an outage must not pile up listeners), removed once nobody waits.
+ *
+ * @param client - the app's client
+ * @param isReady - whether it is ready now
+ * @returns a wait that resolves at once when ready, else at the `ready` event, or rejects after `timeoutMs`
+ */
+function readiness(client: Emitter, isReady: () => boolean): (timeoutMs: number) => Promise<void> {
+  const known = readinessOf.get(client)
+  if (known !== undefined) return known
+  const waiters = new Set<() => void>()
+  const onReady = (): void => {
+    client.removeListener('ready', onReady)
+    for (const wake of [...waiters]) wake()
+  }
+  const wait = (timeoutMs: number): Promise<void> => {
+    if (isReady()) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const wake = (): void => {
+        clearTimeout(timer)
+        waiters.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        waiters.delete(wake)
+        if (waiters.size === 0) client.removeListener('ready', onReady)
+        reject(new NotReady())
+      }, timeoutMs)
+      if (waiters.size === 0) client.on('ready', onReady)
+      waiters.add(wake)
+    })
+  }
+  readinessOf.set(client, wait)
+  return wait
 }
 
 /** The client did not become ready in time (it is disconnected and reconnecting). */

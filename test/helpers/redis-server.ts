@@ -15,6 +15,8 @@ export interface RedisServer {
   /** `redis://127.0.0.1:PORT` */
   readonly url: string
   readonly pid: number | undefined
+  /** Whether the server process runs (not killed, not stopped). */
+  readonly running: boolean
   /** SIGKILL the server (an outage); its data is gone (no persistence). */
   kill(): Promise<void>
   /** Start it again on the same port. */
@@ -131,6 +133,9 @@ export async function startRedisServer(extraArgs: readonly string[] = []): Promi
     url: `redis://127.0.0.1:${port}`,
     get pid() {
       return child?.pid
+    },
+    get running() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null
     },
     kill,
     async restart() {

@@ -28,7 +28,8 @@ afterAll(async () => {
 
 afterEach(async () => {
   for (const client of opened.splice(0)) await client.close()
-  if (server.pid === undefined) await server.restart()
+  // A test that failed between kill() and restart() must not leave the next one without a server.
+  if (!server.running) await server.restart()
 })
 
 function expectNoSecret(error: unknown): void {
@@ -124,6 +125,29 @@ describe.each(CLIENT_KINDS)('an unreachable Redis, with %s', (kind) => {
     expect(release).toBeTypeOf('function')
     expect(await share.load(SCOPE)).toBeNull() // nothing persisted across the restart
     await release!()
+  })
+
+  it('many commands waiting for a connection add one ready listener to the client, removed afterwards', async () => {
+    const { client } = await connected()
+    const emitter = client as unknown as { listenerCount(event: string): number }
+    const before = emitter.listenerCount('ready')
+    const shares = Array.from({ length: 3 }, (_, i) =>
+      createRedisSessionShare(client, { key: `${kind}:listeners:${i}`, sealKey: SEAL_KEY, timeoutMs: 300 }),
+    )
+    await server.kill()
+    try {
+      const waits = shares.flatMap((share) => Array.from({ length: 10 }, () => share.load(SCOPE)))
+      expect(emitter.listenerCount('ready')).toBeLessThanOrEqual(before + 1)
+      const results = await Promise.allSettled(waits)
+      expect(results.every((result) => result.status === 'rejected')).toBe(true)
+      // The waits' own timers end just after the commands gave up: then the listener is gone.
+      for (let i = 0; i < 100 && emitter.listenerCount('ready') > before; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(emitter.listenerCount('ready')).toBe(before)
+    } finally {
+      await server.restart()
+    }
   })
 
   it('a Redis that does not answer: the call gives up at the time limit, and a lock taken late is given back', async () => {
