@@ -100,6 +100,19 @@ async function run(name: string, redis: RedisServer | undefined, outage: boolean
     for (const [code, count] of Object.entries(report.failures))
       failures[code] = (failures[code] ?? 0) + count
   }
+  // Anything off the expected path, worker by worker, so a surprising total can be explained.
+  const expectedErrors = outage ? 1 : 0
+  for (const report of last) {
+    const signIns = report.sent['POST /api/collections/_superusers/auth-with-password'] ?? 0
+    if (
+      report.errorEvents !== expectedErrors ||
+      (redis !== undefined && signIns > 0 && report.signedIn > 1)
+    ) {
+      console.log(
+        `  ${name}: worker ${report.pid}: error events ${JSON.stringify(report.errorCodes)}, own sign-ins ${signIns}, signedIn events ${report.signedIn}`,
+      )
+    }
+  }
   const failed = total(last, (report) => report.failed)
   const lifetimes = SECONDS / TOKEN_SECONDS
   return {

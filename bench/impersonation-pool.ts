@@ -7,7 +7,8 @@
  *
  * Reported every 30 s: heap used after a full GC (`--expose-gc`), live timers of the process
  * (counted by wrapping `setTimeout`; they include the per-request deadlines of the calls in flight), pool size;
- * after the tasks stop, the live timers at rest (pooled children, the pool's sweep, the superuser's); and at the end: calls, failed calls, impersonation requests,
+ * after the tasks stop, the live timers at rest, and those of them not made by Node's fetch (undici keeps a
+ * timer per open keep-alive socket): the pooled children's, the pool's sweep and the superuser's; and at the end: calls, failed calls, impersonation requests,
  * distinct users served.
  *
  * Usage: `npm run bench:pool` (about 6 minutes), `npm run bench:pool -- --seconds 60 --users 2000 --max 100`.
@@ -54,11 +55,19 @@ const migration = (count: number): string => `migrate((app) => {
 const userId = (index: number): string => `bench${String(index).padStart(10, '0')}`
 /**
  * Live timers of this process, counted by wrapping `setTimeout`/`clearTimeout` before any client exists (the
- * clients' timers are unref'd, so `process.getActiveResourcesInfo()` does not list them).
+ * clients' timers are unref'd, so `process.getActiveResourcesInfo()` does not list them). Each is tagged with
+ * whether Node's fetch (undici: socket keep-alive, header and body timeouts) made it, from a short stack.
  */
-const liveTimers = new Set<unknown>()
+const liveTimers = new Map<unknown, boolean>()
 const realSetTimeout = globalThis.setTimeout
 const realClearTimeout = globalThis.clearTimeout
+const madeByUndici = (): boolean => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 4
+  const stack = new Error().stack ?? ''
+  Error.stackTraceLimit = limit
+  return stack.includes('undici')
+}
 globalThis.setTimeout = ((callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) => {
   const timer: unknown = realSetTimeout(
     (...callArgs: unknown[]) => {
@@ -68,7 +77,7 @@ globalThis.setTimeout = ((callback: (...args: unknown[]) => void, delay?: number
     delay,
     ...args,
   )
-  liveTimers.add(timer)
+  liveTimers.set(timer, madeByUndici())
   return timer
 }) as typeof setTimeout
 globalThis.clearTimeout = ((timer?: Parameters<typeof clearTimeout>[0]) => {
@@ -76,6 +85,7 @@ globalThis.clearTimeout = ((timer?: Parameters<typeof clearTimeout>[0]) => {
   realClearTimeout(timer)
 }) as typeof clearTimeout
 const timeouts = (): number => liveTimers.size
+const ownTimeouts = (): number => [...liveTimers.values()].filter((undici) => !undici).length
 const heapMb = (): number => {
   ;(globalThis as { gc?: () => void }).gc?.()
   return process.memoryUsage().heapUsed / 1024 / 1024
@@ -153,7 +163,7 @@ try {
   stopping = true
   await Promise.all(tasks)
   // No request in flight any more: what is left is the pooled children's timers, the pool's and the superuser's.
-  const atRest = { timers: timeouts(), pool: pool.size }
+  const atRest = { timers: timeouts(), own: ownTimeouts(), pool: pool.size }
   const impersonations = Object.entries(proxy.counts())
     .filter(([key]) => key.startsWith('POST /api/collections/users/impersonate/'))
     .reduce((sum, [, count]) => sum + count, 0)
@@ -171,6 +181,7 @@ try {
         ...samples.map((row) => Number(row['live timers'])),
       ),
       'live timers at rest': atRest.timers,
+      'at rest, not undici': atRest.own,
       'pool size at rest': atRest.pool,
       'baseline live timers': baseline.timeouts,
       'max heap (MB)': Math.max(...samples.map((row) => Number(row['heap used (MB, after GC)']))).toFixed(1),
