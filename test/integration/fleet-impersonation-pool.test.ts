@@ -12,10 +12,7 @@ import { pocketBaseBinaryForTests } from '../helpers/pocketbase-binary.js'
 
 const bin = pocketBaseBinaryForTests('impersonation pool')
 const impersonations = (proxy: CountingProxy, users: CreatedUser[]): number =>
-  users.reduce(
-    (sum, user) => sum + proxy.count(`POST /api/collections/users/impersonate/${user.id}`),
-    0,
-  )
+  users.reduce((sum, user) => sum + proxy.count(`POST /api/collections/users/impersonate/${user.id}`), 0)
 
 describe.skipIf(bin === undefined)('an impersonation pool on a real PocketBase', () => {
   let pb: PocketBaseHandle
