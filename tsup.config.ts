@@ -10,6 +10,7 @@ export default defineConfig({
     'server.node': 'src/server/node.ts',
     totp: 'src/totp/index.ts',
     admin: 'src/admin/index.ts',
+    redis: 'src/redis/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -24,6 +25,18 @@ export default defineConfig({
   esbuildOptions(options, context) {
     if (context.format === 'cjs') options.alias = { pocketbase: 'pocketbase/cjs' }
   },
-  // The testing kit's optional peers are imported lazily, never bundled.
-  external: ['pocketbase', 'jose', 'zod', 'dotenv', 'otplib', 'uqr', 'smtp-server', 'mailparser', /^node:/],
+  // Optional peers (the testing kit's mail packages, the Redis clients) are never bundled.
+  external: [
+    'pocketbase',
+    'jose',
+    'zod',
+    'dotenv',
+    'otplib',
+    'uqr',
+    'smtp-server',
+    'mailparser',
+    'ioredis',
+    'redis',
+    /^node:/,
+  ],
 })

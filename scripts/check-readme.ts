@@ -19,6 +19,7 @@ const ENTRIES = {
   'pocketbase-auth/server': 'src/server/node.ts',
   'pocketbase-auth/totp': 'src/totp/index.ts',
   'pocketbase-auth/admin': 'src/admin/index.ts',
+  'pocketbase-auth/redis': 'src/redis/index.ts',
 }
 
 /** Sample variables README snippets use without declaring them. */

@@ -70,3 +70,15 @@ export function runSignIn(
 export function tokenKeeperOf(auth: AuthClient, caller: string): TokenKeeper {
   return lifecycle(auth, caller).keeper
 }
+
+/**
+ * Stops a client's background refresh timer for good while leaving it usable: a token that is due is refreshed
+ * (or, for an impersonated child with `renew`, renewed) on demand by the next call. Idempotent.
+ *
+ * @param auth - a client from `createAuthClient()` or `impersonate()`
+ * @param caller - the public function asking, for the error message
+ * @throws {ConfigError} `config_invalid` (path `auth`) when `auth` is not such a client.
+ */
+export function stopBackgroundRefresh(auth: AuthClient, caller: string): void {
+  lifecycle(auth, caller).stopBackgroundRefresh()
+}

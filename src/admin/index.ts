@@ -1,6 +1,7 @@
 /**
  * `pocketbase-auth/admin`: superuser helpers for setting up auth (sign-in methods, OAuth2 providers from OpenID
- * discovery, test mail, rate limits, API keys and their revocation).
+ * discovery, test mail, rate limits, API keys and their revocation), and a pool of impersonated children for a job
+ * that acts for many users (`createImpersonationPool`).
  * @module
  */
 export { Admin, createAdmin } from './admin.js'
@@ -14,3 +15,5 @@ export type {
   TestEmailTemplate,
 } from './settings.js'
 export type { ApiKey, CreateApiKeyOptions, RevokeTokensOptions } from './tokens.js'
+export { createImpersonationPool } from './impersonation-pool.js'
+export type { ImpersonationPool, ImpersonationPoolOptions } from './impersonation-pool.js'

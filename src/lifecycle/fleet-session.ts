@@ -34,6 +34,8 @@ export class FleetSession {
   #onPublished: ((received: ReceivedAuth) => void) | undefined
   #watching: Promise<(() => void) | undefined> | undefined
   readonly #waiters = new Set<() => void>()
+  /** `obtain` calls in flight: a publication is theirs to adopt, not the watch's. */
+  #obtaining = 0
   #unreachable = false
   #closed = false
 
@@ -78,7 +80,9 @@ export class FleetSession {
 
   /**
    * A session for this process: a usable one the fleet already shares, or one obtained under the fleet's lock and
-   * published, or (share unreachable, or a lock holder that never publishes) one obtained alone.
+   * published, or (share unreachable, or a lock holder that never publishes) one obtained alone. While it runs,
+   * publications only wake it: the watch adopts nothing, so the caller (a sign-in, a refresh) gets the session
+   * and applies it once, instead of finding the session changed under it (`aborted`, a second `signedIn`).
    *
    * @param isUsable - whether a stored session will do (e.g. newer than the one being refreshed)
    * @param obtainLocally - signs in or refreshes, as this process would without a share
@@ -90,6 +94,18 @@ export class FleetSession {
     obtainLocally: () => Promise<ReceivedAuth>,
   ): Promise<ReceivedAuth> {
     this.#startWatching()
+    this.#obtaining++
+    try {
+      return await this.#obtain(isUsable, obtainLocally)
+    } finally {
+      this.#obtaining--
+    }
+  }
+
+  async #obtain(
+    isUsable: (session: AuthSession) => boolean,
+    obtainLocally: () => Promise<ReceivedAuth>,
+  ): Promise<ReceivedAuth> {
     const usable = (session: Reached<AuthSession | null>): session is AuthSession =>
       session !== UNREACHABLE &&
       session !== null &&
@@ -134,19 +150,26 @@ export class FleetSession {
     for (const wake of this.#waiters) wake()
   }
 
+  /** Watches the share; a watch that failed (share unreachable) is tried again at the next `obtain`. */
   #startWatching(): void {
     if (this.#watching !== undefined || this.#closed) return
-    this.#watching = this.#reach(() => this.#share.watch(this.#scope, () => this.#published())).then(
-      (unwatch) => (unwatch === UNREACHABLE ? undefined : unwatch),
-    )
+    const watching: Promise<(() => void) | undefined> = this.#reach(() =>
+      this.#share.watch(this.#scope, () => this.#published()),
+    ).then((unwatch) => {
+      if (unwatch !== UNREACHABLE) return unwatch
+      if (this.#watching === watching) this.#watching = undefined
+      return undefined
+    })
+    this.#watching = watching
   }
 
   #published(): void {
     for (const wake of [...this.#waiters]) wake()
     const listener = this.#onPublished
-    if (listener === undefined || this.#closed) return
+    if (listener === undefined || this.#closed || this.#obtaining > 0) return
     void this.#reach(() => this.#share.load(this.#scope)).then((stored) => {
       if (stored === UNREACHABLE || stored === null || this.#rejected.includes(stored.token)) return
+      if (this.#closed || this.#obtaining > 0) return
       listener(receivedFromShared(stored))
     })
   }

@@ -140,6 +140,14 @@ export class SessionLifecycle implements SessionChangeHook {
   }
 
   /**
+   * Stops the background refresh timer for good, leaving the client usable: its calls still refresh (or renew)
+   * on demand. Idempotent. (An impersonation pool's evicted child: no timer, and no failed call for its holder.)
+   */
+  stopBackgroundRefresh(): void {
+    this.#loop.stop()
+  }
+
+  /**
    * Ends the session locally (`signedOut` with reason `logout`), makes sign-ins in flight stale, stops the timer
    * and ends every impersonated child the same way. No background path signs in through `credentials` again
    * until the next sign-in; an explicit sign-in or `getToken()` still may.
