@@ -10,6 +10,9 @@ export default defineConfig({
     'server.node': 'src/server/node.ts',
     totp: 'src/totp/index.ts',
     admin: 'src/admin/index.ts',
+    // `pocketbase-auth/ssr`: `ssr.node` (HMAC by node:crypto) for the `node` export condition, `ssr` elsewhere.
+    ssr: 'src/ssr/index.ts',
+    'ssr.node': 'src/ssr/node.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
