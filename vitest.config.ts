@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/compat/**'],
+          exclude: ['test/integration/**', 'test/compat/**', 'test/browser/**'],
           environment: 'node',
           setupFiles: ['test/setup/fail-on-unhandled.ts'],
           // Hang limits only: no test asserts a duration, and a fuzzer's thousand runs must pass on a loaded
@@ -25,6 +25,21 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // Each file starts its own PocketBase; two cores, so keep it modest.
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          // The example web app (examples/web/) in headless Chromium against a real PocketBase: one browser, one
+          // PocketBase and one app per file. Chromium is found (and unpacked) once, before any file starts.
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: ['test/setup/fail-on-unhandled.ts'],
+          globalSetup: ['test/browser/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
