@@ -3,8 +3,12 @@
  * provider, with a cookie jar playing the browser: what each request asks PocketBase, sign-ins that span requests
  * (each request a new client, as in another process), the official SDK's cookie, and the server's `cookie` option.
  */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { syncBuiltinESMExports } from 'node:module'
 import PocketBase from 'pocketbase'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   configureOidc,
   enableMfa,
@@ -143,6 +147,61 @@ describe.skipIf(bin === undefined)('pocketbase-auth/ssr against a real PocketBas
     const session = await second.authWithOTP(otp!.otpId, code)
     expect(session.recordId).toBe(user.id)
     expect(browser.names()).toEqual(['pb_auth'])
+  })
+
+  it('no node:fs write during sign-in, refresh, a server check and sign-out carries a token', async () => {
+    const writers = [
+      'writeFileSync',
+      'writeFile',
+      'appendFileSync',
+      'appendFile',
+      'createWriteStream',
+      'writeSync',
+    ] as const
+    const spies = [
+      ...writers.map((name) => vi.spyOn(fs, name)),
+      vi.spyOn(fs.promises, 'writeFile'),
+      vi.spyOn(fs.promises, 'appendFile'),
+    ]
+    syncBuiltinESMExports()
+    const tokens: string[] = []
+    const control = path.join(os.tmpdir(), `pb-auth-ssr-control-${process.pid}`)
+    let written: string[] = []
+    try {
+      const { browser, due } = await signedIn()
+      tokens.push(client(browser).session!.token)
+      const refreshed = await createRequestAuth({
+        url: proxy.url,
+        secret: SECRET,
+        cookies: browser.request(),
+        now: due,
+      }).getSession()
+      tokens.push(refreshed!.token)
+      const cookie = browser
+        .list()
+        .map(({ name, value }) => `${name}=${value}`)
+        .join('; ')
+      await authenticate(
+        new Request('http://app.test/', { headers: { cookie } }),
+        createTokenVerifier({ url: pb.url }),
+        { cookie: true },
+      )
+      client(browser).logout()
+      fs.writeFileSync(control, 'control write')
+    } finally {
+      fs.rmSync(control, { force: true })
+      written = spies.flatMap((spy) =>
+        spy.mock.calls
+          .flat()
+          .map((arg) =>
+            typeof arg === 'string' || arg instanceof Uint8Array ? Buffer.from(arg).toString('latin1') : '',
+          ),
+      )
+      for (const spy of spies) spy.mockRestore()
+      syncBuiltinESMExports()
+    }
+    expect(written).toContain('control write') // the spies see writes
+    for (const token of tokens) for (const text of written) expect(text).not.toContain(token)
   })
 
   it("pocketbase-auth/server's cookie option verifies the session cookie's token with PocketBase", async () => {
