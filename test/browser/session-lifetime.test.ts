@@ -1,6 +1,6 @@
 /**
  * A browser that keeps loading pages stays signed in across three 10-second token lifetimes (each load past a
- * quarter of the token's life refreshes it and sets a new cookie); once loads stop, a page loaded after the last
+ * fifth of the token's life refreshes it and sets a new cookie); once loads stop, a page loaded after the last
  * token's `exp` shows the visitor signed out. Counts loads and tokens, never durations.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -15,7 +15,7 @@ let chromium: TestBrowser
 
 beforeAll(async () => {
   ;[stack, chromium] = await Promise.all([
-    startWebStack({ tokenSeconds: TOKEN_SECONDS, refreshAfterShare: 0.25 }),
+    startWebStack({ tokenSeconds: TOKEN_SECONDS, refreshAfterShare: 0.2 }),
     launchBrowser(inject('chromiumPath')),
   ])
 })
@@ -40,7 +40,7 @@ describe('a session kept in cookies, refreshed by page loads', () => {
     let loads = 0
     let last = first
     while (Date.now() < signedInAt + 3 * TOKEN_SECONDS * 1000 + 1000) {
-      await pause(1500)
+      await pause(1000)
       await page.goto(stack.url)
       last = await statusOf(page)
       loads++

@@ -4,7 +4,7 @@
  * and an official-SDK `pb_auth` cookie is confirmed with PocketBase before anything trusts it.
  */
 import { describe, expect, it } from 'vitest'
-import { isAuthError } from '../../src/index.js'
+import { AuthClient, createDbInterface, isAuthError } from '../../src/index.js'
 import { createRequestAuth, type RequestAuthOptions } from '../../src/ssr/node.js'
 import { json } from '../hardening/fake-fetch.js'
 import { makeAuthResponse, makeJwt, PB_BODIES } from '../helpers/factories.js'
@@ -163,6 +163,29 @@ describe("the official SDK's pb_auth cookie", () => {
     pb.answer('auth-refresh', () => json(PB_BODIES.requiresAuth, 401))
     expect(await client(browser).auth.getSession()).toBeNull()
     expect(browser.names()).toEqual([])
+    pb.reset()
+  })
+})
+
+describe('sharing refreshes', () => {
+  it('shares only among requests with the same token: two browsers refresh twice', async () => {
+    const [one, two] = await Promise.all([signedInBrowser(), signedInBrowser()])
+    clock += 2_000_000
+    const before = pb.count('auth-refresh')
+    const sessions = await Promise.all([client(one).auth.getSession(), client(two).auth.getSession()])
+    expect(pb.count('auth-refresh')).toBe(before + 2)
+    expect(sessions[0]?.token).not.toBe(sessions[1]?.token)
+  })
+
+  it('a request client is an AuthClient: the db-interface and getToken() use its cookie session', async () => {
+    const browser = await signedInBrowser()
+    const { auth } = client(browser)
+    expect(auth).toBeInstanceOf(AuthClient)
+    pb.answer('records', () => json({ page: 1, perPage: 30, totalItems: 0, totalPages: 0, items: [] }))
+    await createDbInterface(auth).collection('posts').getList(1, 30)
+    const sent = pb.requests.at(-1)
+    expect(sent?.headers.get('authorization')).toBe(auth.session?.token)
+    expect(await auth.getToken()).toBe(auth.session?.token)
     pb.reset()
   })
 })
