@@ -11,6 +11,9 @@ export default defineConfig({
     totp: 'src/totp/index.ts',
     admin: 'src/admin/index.ts',
     redis: 'src/redis/index.ts',
+    // `pocketbase-auth/ssr`: `ssr.node` (HMAC by node:crypto) for the `node` export condition, `ssr` elsewhere.
+    ssr: 'src/ssr/index.ts',
+    'ssr.node': 'src/ssr/node.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

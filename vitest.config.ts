@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/compat/**'],
+          exclude: ['test/integration/**', 'test/compat/**', 'test/browser/**'],
           environment: 'node',
           setupFiles: ['test/setup/fail-on-unhandled.ts'],
           // Hang limits only: no test asserts a duration, and a fuzzer's thousand runs must pass on a loaded
@@ -28,6 +28,22 @@ export default defineConfig({
           // minutes of a quiet stream), so four files at a time keep the cores busy without crowding them.
           maxWorkers: 4,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          // The example web app (examples/web/) in headless Chromium against a real PocketBase: one browser, one
+          // PocketBase and one app per file. Chromium is found (and unpacked) once, before any file starts.
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: ['test/setup/fail-on-unhandled.ts'],
+          globalSetup: ['test/browser/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          maxWorkers: 2,
+          // After the PocketBase files (a group has one maxWorkers, and Chromium wants the cores to itself).
+          sequence: { groupOrder: 2 },
         },
       },
       {

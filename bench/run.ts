@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: builds `dist/`, then runs every benchmark against the built package and prints its tables.
- * `npm run bench -- <name> …` runs only the named ones (`adapter`, `realtime`, `storm`, `clients`, `oauth2`,
+ * `npm run bench -- <name> …` runs only the named ones (`adapter`, `realtime`, `storm`, `ssr`, `clients`, `oauth2`,
  * `outage`, `server`); `--quick` runs smaller samples (for a smoke test, not for numbers). Benchmarks that need a
  * PocketBase share one (the kit's); the outage and server benchmarks start their own.
  * `--expose-gc` lets the heap-per-client figures collect garbage before each reading.
@@ -14,6 +14,7 @@ import { runOutage } from './outage.js'
 import { runRealtime } from './realtime.js'
 import { runRefreshStorm } from './refresh-storm.js'
 import { runServerBench } from './server-backend.js'
+import { runSsrBench } from './ssr.js'
 
 const WATCHDOG_MS = 20 * 60_000
 const quick = process.argv.includes('--quick')
@@ -48,6 +49,14 @@ const BENCHMARKS: readonly Benchmark[] = [
     name: 'storm',
     run: async (server) =>
       runRefreshStorm(await server(), [10, 100, 1000], (n) => (quick ? 2 : n >= 1000 ? 5 : 10)),
+  },
+  {
+    name: 'ssr',
+    run: async (server) =>
+      runSsrBench(
+        await server(),
+        quick ? { warmupRounds: 50, rounds: 200 } : { warmupRounds: 300, rounds: 2000 },
+      ),
   },
   { name: 'clients', run: () => runManyClients(10_000, 10, quick ? 4_000 : 12_000) },
   { name: 'oauth2', run: () => runOAuth2Starts([0, 10_000, 60_000], quick ? 200 : 1_000) },

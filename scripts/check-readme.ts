@@ -20,6 +20,7 @@ const ENTRIES = {
   'pocketbase-auth/totp': 'src/totp/index.ts',
   'pocketbase-auth/admin': 'src/admin/index.ts',
   'pocketbase-auth/redis': 'src/redis/index.ts',
+  'pocketbase-auth/ssr': 'src/ssr/node.ts',
 }
 
 /** Sample variables README snippets use without declaring them. */
@@ -34,6 +35,82 @@ declare const callbackUrl: string
 declare const auth: import('pocketbase-auth').AuthClient
 declare const admin: import('pocketbase-auth').AuthClient
 declare const totp: import('pocketbase-auth/totp').Totp
+`
+
+/**
+ * Type stubs of the frameworks the "Server-rendered apps" snippets use and this repository does not install
+ * (Hono and Express are installed: their own types check those snippets). Only what the snippets touch, with
+ * the frameworks' own names and shapes (Next.js 15, SvelteKit 2, Astro 5, React Router 7), so a snippet that would
+ * not compile against the real framework does not compile here either.
+ */
+const FRAMEWORK_STUBS = `
+interface StubCookieOptions {
+  httpOnly?: boolean
+  secure?: boolean
+  sameSite?: boolean | 'lax' | 'strict' | 'none'
+  path?: string
+  domain?: string
+  maxAge?: number
+  expires?: Date | number
+}
+declare namespace App {
+  interface Locals {}
+}
+declare module 'next/server' {
+  export interface RequestCookies {
+    getAll(): { name: string; value: string }[]
+    set(name: string, value: string): RequestCookies
+  }
+  export class NextRequest extends Request {
+    readonly cookies: RequestCookies
+  }
+  export class NextResponse<Body = unknown> extends Response {
+    readonly cookies: { set(name: string, value: string, options?: StubCookieOptions): void }
+    static next(init?: { request?: { headers?: Headers } }): NextResponse
+    static redirect(url: string | URL, init?: number): NextResponse
+  }
+}
+declare module 'next/headers' {
+  export function cookies(): Promise<{
+    getAll(): { name: string; value: string }[]
+    set(name: string, value: string, options?: StubCookieOptions): void
+  }>
+}
+declare module '@sveltejs/kit' {
+  export interface Cookies {
+    getAll(): { name: string; value: string }[]
+    set(name: string, value: string, opts: StubCookieOptions & { path: string }): void
+  }
+  export interface RequestEvent {
+    cookies: Cookies
+    url: URL
+    request: Request
+    locals: App.Locals
+  }
+  export type Handle = (input: {
+    event: RequestEvent
+    resolve: (event: RequestEvent) => Promise<Response>
+  }) => Promise<Response>
+}
+declare module 'astro:middleware' {
+  export interface APIContext {
+    request: Request
+    url: URL
+    cookies: { set(name: string, value: string | Record<string, unknown>, options?: StubCookieOptions): void }
+    locals: App.Locals
+  }
+  export type MiddlewareHandler = (context: APIContext, next: () => Promise<Response>) => Promise<Response> | Response
+  export function defineMiddleware(handler: MiddlewareHandler): MiddlewareHandler
+}
+declare module 'react-router' {
+  export interface LoaderFunctionArgs {
+    request: Request
+    params: Record<string, string | undefined>
+  }
+  export type ActionFunctionArgs = LoaderFunctionArgs
+  export function data<T>(value: T, init?: number | ResponseInit): { data: T; init: ResponseInit | null }
+  export function redirect(url: string, init?: number | ResponseInit): Response
+}
 `
 
 interface Block {
@@ -115,13 +192,15 @@ async function main(): Promise<void> {
   await mkdir(outDir, { recursive: true })
   const preludeFile = path.join(outDir, 'prelude.d.mts')
   await writeFile(preludeFile, buildPrelude(options))
+  const stubsFile = path.join(outDir, 'frameworks.d.ts')
+  await writeFile(stubsFile, FRAMEWORK_STUBS)
   const files = new Map<string, Block>()
   for (const [index, block] of blocks.entries()) {
     const file = path.join(outDir, `block-${String(index + 1).padStart(2, '0')}.mts`)
     await writeFile(file, `${block.code}\nexport {}\n`)
     files.set(file, block)
   }
-  const program = ts.createProgram([preludeFile, ...files.keys()], options)
+  const program = ts.createProgram([preludeFile, stubsFile, ...files.keys()], options)
   const diagnostics = ts.getPreEmitDiagnostics(program)
   let errors = 0
   for (const diagnostic of diagnostics) {

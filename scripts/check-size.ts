@@ -36,16 +36,17 @@ const ENTRIES: readonly Entry[] = [
   // Beyond the core: the PocketBase process, the SMTP sink wiring and mail parsing (peers loaded lazily).
   { name: 'pocketbase-auth/testing', file: 'src/testing/index.ts', budgetBytes: 6 * 1024, platform: 'node' },
   // Beyond the core: the verifier, its cache and hash, roles, policy, problem details and the three adapters.
+  // The `cookie` option (reading the ssr entry's session cookie) measured +284 / +270 bytes: +0.25 kB each.
   {
     name: 'pocketbase-auth/server',
     file: 'src/server/index.ts',
-    budgetBytes: 8.5 * 1024,
+    budgetBytes: 8.75 * 1024,
     platform: 'neutral',
   },
   {
     name: 'pocketbase-auth/server (node)',
     file: 'src/server/node.ts',
-    budgetBytes: 7 * 1024,
+    budgetBytes: 7.25 * 1024,
     platform: 'node',
   },
   // Beyond the core: jose's JWE (it carries every JWE algorithm; we use dir + A256GCM), zod/mini, otplib with
@@ -56,6 +57,10 @@ const ENTRIES: readonly Entry[] = [
   // Beyond the core: jose's JWE (dir + A256GCM; 25.7 kB of the 32.7 kB minified), the two Redis client
   // adapters, the lock and watch logic. Measured 11.42 kB.
   { name: 'pocketbase-auth/redis', file: 'src/redis/index.ts', budgetBytes: 12 * 1024, platform: 'node' },
+  // Beyond the core: the request client, the signed session cookie (with a plain-JavaScript HMAC-SHA-256 here,
+  // node:crypto's under Node) and its chunks, and the sealed sign-in cookies (jose's JWE, dir + A256GCM).
+  { name: 'pocketbase-auth/ssr', file: 'src/ssr/index.ts', budgetBytes: 20 * 1024, platform: 'neutral' },
+  { name: 'pocketbase-auth/ssr (node)', file: 'src/ssr/node.ts', budgetBytes: 19 * 1024, platform: 'node' },
 ]
 
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {

@@ -30,7 +30,7 @@ export async function authenticateWith(
   policy: AccessPolicy,
   signal?: AbortSignal,
 ): Promise<VerifiedIdentity | null> {
-  const token = readPresentedToken(readHeader)
+  const token = readPresentedToken(readHeader, policy.cookieName)
   if (token === undefined) {
     if (policy.optional) return null
     throw new NotAuthenticatedError('authenticate: the request carries no token', { reason: 'token_missing' })
@@ -43,7 +43,8 @@ export async function authenticateWith(
 
 /**
  * Authenticates a Web-standard `Request` (Next.js route handlers, Bun, Deno, Cloudflare Workers, Hono): reads the
- * `Authorization: Bearer` token, verifies it and checks the route's options. Turn a failure into the matching
+ * `Authorization: Bearer` token (or, with `cookie`, the session cookie of `pocketbase-auth/ssr`), verifies it and
+ * checks the route's options. Turn a failure into the matching
  * answer with `problemResponse(error)`.
  *
  * @param request - the incoming request; its `signal` stops the wait when the client goes away

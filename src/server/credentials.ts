@@ -1,8 +1,12 @@
 /**
- * Where a request's token comes from. Today: the `Authorization` header. This is the one place that reads it, so the
- * SSR entry's `cookie` option (the session cookie when there is no header) is added here.
+ * Where a request's token comes from: the `Authorization` header, else (with the `cookie` option) the session
+ * cookie of `pocketbase-auth/ssr`. This is the one place that reads either. The cookie's layout is
+ * `pocketbase-auth/ssr`'s, read through its secret-free module (`src/ssr/session-cookie-value.ts`): the dependency
+ * rules let an entry use another entry's modules, and this one imports nothing but its own helpers.
  * @module
  */
+import { parseCookieHeader } from '../ssr/cookie-header.js'
+import { sessionTokenFromCookies } from '../ssr/session-cookie-value.js'
 
 /** Reads one request header by its lower-case name; `undefined` when absent. */
 export type HeaderReader = (name: string) => string | null | undefined
@@ -23,11 +27,18 @@ export function tokenFromAuthorization(header: string | null | undefined): strin
 }
 
 /**
- * The token a request presents.
+ * The token a request presents: its `Authorization` header's, else its session cookie's when `cookieName` is set.
  *
  * @param readHeader - reads the request's headers
+ * @param cookieName - the session cookie to read when there is no header; `undefined` reads no cookie
  * @returns the token, or `undefined` when the request presents none
  */
-export function readPresentedToken(readHeader: HeaderReader): string | undefined {
-  return tokenFromAuthorization(readHeader('authorization'))
+export function readPresentedToken(readHeader: HeaderReader, cookieName?: string): string | undefined {
+  const fromHeader = tokenFromAuthorization(readHeader('authorization'))
+  if (fromHeader !== undefined || cookieName === undefined) return fromHeader
+  const header = readHeader('cookie')
+  if (header === null || header === undefined || header === '') return undefined
+  const cookies = new Map<string, string>()
+  for (const { name, value } of parseCookieHeader(header)) if (!cookies.has(name)) cookies.set(name, value)
+  return sessionTokenFromCookies((name) => cookies.get(name), cookieName)
 }

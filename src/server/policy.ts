@@ -5,6 +5,7 @@
  */
 import { ConfigError, type ConfigIssue } from '../index.js'
 import { isObject } from '../kit.js'
+import { DEFAULT_COOKIE_NAME } from '../ssr/session-cookie-value.js'
 import { AccessDeniedError } from './access-denied.js'
 import type { VerifiedIdentity } from './identity.js'
 import type { Roles } from './roles.js'
@@ -34,6 +35,14 @@ export interface AuthenticateOptions<R extends string = string, P extends string
    * valid: an invalid, expired or revoked one is refused, never downgraded to a guest. @default false
    */
   readonly optional?: boolean
+  /**
+   * Also read the token from the session cookie of `pocketbase-auth/ssr` (chunks included; the official SDK's
+   * `pb_auth` too) when the request has no `Authorization` header: `true` for the cookie `pb_auth`, or `{ name }`.
+   * The token is verified like a header's; the cookie's signature is not needed. Cookies come with every request
+   * the browser sends, cross-site ones included: keep `SameSite=Lax` (the default) and refuse state changes on
+   * `GET`. @default false
+   */
+  readonly cookie?: boolean | { readonly name?: string }
 }
 
 /** `AuthenticateOptions` after checking. */
@@ -45,6 +54,8 @@ export interface AccessPolicy {
   readonly permission: string | undefined
   readonly requireVerified: boolean
   readonly optional: boolean
+  /** The session cookie to read when there is no `Authorization` header; `undefined` reads none. */
+  readonly cookieName: string | undefined
 }
 
 const KNOWN = new Set([
@@ -55,6 +66,7 @@ const KNOWN = new Set([
   'permission',
   'requireVerified',
   'optional',
+  'cookie',
 ])
 const compiled = new WeakMap<object, AccessPolicy>()
 
@@ -86,6 +98,7 @@ const NO_REQUIREMENTS: AccessPolicy = Object.freeze({
   permission: undefined,
   requireVerified: false,
   optional: false,
+  cookieName: undefined,
 })
 
 /**
@@ -133,6 +146,22 @@ function checkPolicy(options: unknown): AccessPolicy {
       message: isRoles ? 'is not a permission of roles' : 'needs `roles` (from defineRoles())',
     })
   }
+  const cookie = o.cookie
+  const cookieName =
+    cookie === true
+      ? DEFAULT_COOKIE_NAME
+      : isObject(cookie)
+        ? (cookie.name ?? DEFAULT_COOKIE_NAME)
+        : undefined
+  if (
+    !(cookie === undefined || typeof cookie === 'boolean' || isObject(cookie)) ||
+    (cookieName !== undefined && !/^[A-Za-z][\w-]{0,63}$/.test(cookieName))
+  ) {
+    issues.push({
+      path: 'cookie',
+      message: 'must be true, false or { name } (a cookie name of A-Z, a-z, 0-9, _ and -)',
+    })
+  }
   if (issues.length > 0) throw new ConfigError(issues, context)
   return Object.freeze({
     collections: o.collections === undefined ? undefined : new Set(o.collections),
@@ -142,6 +171,7 @@ function checkPolicy(options: unknown): AccessPolicy {
     permission: o.permission,
     requireVerified: o.requireVerified ?? false,
     optional: o.optional ?? false,
+    cookieName,
   })
 }
 

@@ -1,0 +1,48 @@
+/**
+ * `pocketbase-auth/ssr` under Node (the `node` export condition; Bun and Deno resolve it too): cookies are signed
+ * with `node:crypto`. Other runtimes get `./index.ts`, with a plain-JavaScript HMAC; both export the same names and
+ * read each other's cookies.
+ * @module
+ */
+import { requestAuthFactory, type CreateRequestAuth } from './create-request-auth.js'
+import { nodeHmacSha256 } from './hmac-node.js'
+
+/**
+ * Creates an `AuthClient` for one server request, with the session in the request's cookies. Nothing runs in the
+ * background. The session is read from the signed `pb_auth` cookie (or the official SDK's `pb_auth`, confirmed
+ * with PocketBase first) on first use, and every change (sign-in, refresh, sign-out) is written back through
+ * `cookies.setAll` at once: `HttpOnly`, `Secure` (not on `http://localhost`), `SameSite=Lax`, `Path=/`, `Max-Age`
+ * the token's remaining life, split into numbered cookies of at most 4 kB when it does not fit one.
+ *
+ * @param options - see {@link RequestAuthOptions}; `url` and `cookies` are required, and a cookie `secret` (or
+ * `POCKETBASE_COOKIE_SECRET`) of at least 32 bytes
+ * @returns the request's client
+ * @throws {ConfigError} `config_invalid`, naming every bad option (or environment variable), never its value.
+ * @example
+ * ```ts
+ * declare const request: Request
+ * const headers = new Headers()
+ * const auth = createRequestAuth({
+ *   url: 'http://127.0.0.1:8090',
+ *   requestUrl: request.url,
+ *   cookies: {
+ *     getAll: () => parseCookieHeader(request.headers.get('cookie')),
+ *     setAll: (cookies) => cookies.forEach((cookie) => headers.append('Set-Cookie', serializeCookie(cookie))),
+ *   },
+ * })
+ * const session = await auth.getSession()
+ * ```
+ */
+export const createRequestAuth: CreateRequestAuth = requestAuthFactory(nodeHmacSha256)
+
+export { parseCookieHeader, serializeCookie } from './cookie-header.js'
+export type { CookieAttributes, CookieToSet, RequestCookie } from './cookie-header.js'
+export type { RequestCookies } from './cookie-jar.js'
+export type { CreateRequestAuth } from './create-request-auth.js'
+export { COOKIE_SECRET_ENV, MIN_SECRET_BYTES } from './keys.js'
+export { GATE_SECRET_ENV, REQUEST_AUTH_DEFAULTS } from './options.js'
+export type { RequestAuthOptions, SessionCookieOptions } from './options.js'
+export { RequestAuthClient } from './request-auth-client.js'
+export type { PendingSignIn } from './request-auth-client.js'
+export { DEFAULT_COOKIE_NAME } from './session-cookie-value.js'
+export type { PendingMfa, PendingOTP } from './sign-in-cookies.js'
