@@ -1,7 +1,7 @@
 /**
  * `npm run size`: what each entry point costs. The root entry (`pocketbase-auth`) is bundled whole and
- * budgeted whole. Every other entry is bundled twice: on its own with the core (src/ outside the entry's folder)
- * left out, which is what that entry adds and what its budget limits, and with the core in, the total an app
+ * budgeted whole. Every other entry is bundled twice: on its own with the core (the files of src/ that the root
+ * entry bundles) left out, which is what that entry adds and what its budget limits, and with the core in, the total an app
  * that imports only that entry ships (printed, not budgeted: the core has its own line). Minified, ESM,
  * `target: es2022`, gzip level 9. `pocketbase` stays external everywhere (an app that uses the db-interface
  * already has it), as do Node's built-ins and the optional peer dependencies (the app brings them).
@@ -25,28 +25,34 @@ interface Entry {
 }
 
 /**
- * The budgets. The root entry (auth + db-interface) may use 16 kB; the realtime and fleet work raise it by their
- * measured cost only: realtime + files measured 5,361 bytes gzipped (main at 13,977 bytes, with them 19,338;
- * eventsource-parser is 3.4 kB of it minified), rounded up to 5.25 kB. Every other entry has its own line.
+ * The budgets. The root entry (auth + db-interface) may use 16 kB (16,384 bytes); the realtime and fleet work
+ * raise it by their measured cost only: realtime + files measured 5,818 bytes gzipped when they landed (c30d636 →
+ * 288f2b9; eventsource-parser is 3.4 kB of it minified), the session share 910 bytes (its algorithm 619 of them,
+ * measured by stubbing it out): 23,112 bytes. The root measures 23,687: the 575 bytes beyond are the hardening
+ * of issue 12 itself (bounded body checks naming the field, control characters stripped, the guarded fetch of the
+ * db-interface, every schema issue, the gate header), asked for explicitly rather than traded for messages.
+ * Every other entry has its own line and counts everything it bundles that the root does not.
  */
 const ENTRIES: readonly Entry[] = [
-  { name: 'pocketbase-auth', file: 'src/index.ts', budgetBytes: 21.25 * 1024, platform: 'neutral' },
+  { name: 'pocketbase-auth', file: 'src/index.ts', budgetBytes: 23.25 * 1024, platform: 'neutral' },
   // Beyond the core: loadEnv (zod/mini, dotenv), createAuthClientFromEnv, the OAuth2 loopback helper.
   { name: 'pocketbase-auth/node', file: 'src/node/index.ts', budgetBytes: 12 * 1024, platform: 'node' },
   // Beyond the core: the PocketBase process, the SMTP sink wiring and mail parsing (peers loaded lazily).
   { name: 'pocketbase-auth/testing', file: 'src/testing/index.ts', budgetBytes: 6 * 1024, platform: 'node' },
-  // Beyond the core: the verifier, its cache and hash, roles, policy, problem details and the three adapters.
-  // The `cookie` option (reading the ssr entry's session cookie) measured +284 / +270 bytes: +0.25 kB each.
+  // Beyond the core: the verifier, its cache and hash, roles, policy, problem details and the three adapters,
+  // the kit's client plumbing. The `cookie` option (reading the ssr entry's session cookie) measured +284 / +270
+  // bytes. Without node:crypto, @noble/hashes's SHA-256 hashes tokens into cache keys (+1.6 kB; it replaced a
+  // hand-written one).
   {
     name: 'pocketbase-auth/server',
     file: 'src/server/index.ts',
-    budgetBytes: 8.75 * 1024,
+    budgetBytes: 10.5 * 1024,
     platform: 'neutral',
   },
   {
     name: 'pocketbase-auth/server (node)',
     file: 'src/server/node.ts',
-    budgetBytes: 7.25 * 1024,
+    budgetBytes: 7.75 * 1024,
     platform: 'node',
   },
   // Beyond the core: jose's JWE (it carries every JWE algorithm; we use dir + A256GCM), zod/mini, otplib with
@@ -57,9 +63,9 @@ const ENTRIES: readonly Entry[] = [
   // Beyond the core: jose's JWE (dir + A256GCM; 25.7 kB of the 32.7 kB minified), the two Redis client
   // adapters, the lock and watch logic. Measured 11.42 kB.
   { name: 'pocketbase-auth/redis', file: 'src/redis/index.ts', budgetBytes: 12 * 1024, platform: 'node' },
-  // Beyond the core: the request client, the signed session cookie (with a plain-JavaScript HMAC-SHA-256 here,
+  // Beyond the core: the request client, the signed session cookie (with @noble/hashes's HMAC-SHA-256 here,
   // node:crypto's under Node) and its chunks, and the sealed sign-in cookies (jose's JWE, dir + A256GCM).
-  { name: 'pocketbase-auth/ssr', file: 'src/ssr/index.ts', budgetBytes: 20 * 1024, platform: 'neutral' },
+  { name: 'pocketbase-auth/ssr', file: 'src/ssr/index.ts', budgetBytes: 21.5 * 1024, platform: 'neutral' },
   { name: 'pocketbase-auth/ssr (node)', file: 'src/ssr/node.ts', budgetBytes: 19 * 1024, platform: 'node' },
 ]
 
@@ -72,20 +78,20 @@ const kB = (bytes: number): string => `${(bytes / 1024).toFixed(2)} kB`
 const filters = process.argv.slice(2)
 let failed = false
 
-/** Bundles one entry; with `withoutCore`, every module of src/ outside the entry's own folder stays external. */
+/** The core: the files of src/ that the root entry bundles (absolute paths, filled by measuring the root first). */
+const core = new Set<string>()
+
+/** Bundles one entry; with `withoutCore`, every module of the core stays external. */
 async function measure(
   entry: Entry,
   withoutCore: boolean,
 ): Promise<{ gzipped: number; minified: number; byPackage: Map<string, number> }> {
-  const ownFolder = path.join(root, path.dirname(entry.file))
   const coreExternal: Plugin = {
     name: 'core-external',
     setup(pluginBuild) {
       pluginBuild.onResolve({ filter: /^\.{1,2}\// }, (args) => {
-        const target = path.resolve(args.resolveDir, args.path)
-        const inSrc = target.startsWith(path.join(root, 'src') + path.sep)
-        const inOwnFolder = target.startsWith(ownFolder + path.sep)
-        return inSrc && !inOwnFolder ? { path: args.path, external: true } : undefined
+        const target = path.resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts')
+        return core.has(target) ? { path: args.path, external: true } : undefined
       })
     },
   }
@@ -107,6 +113,8 @@ async function measure(
   const code = result.outputFiles[0]?.contents
   if (code === undefined) throw new Error(`esbuild produced no output for ${entry.file}`)
   const inputs = Object.entries(result.metafile.outputs)[0]?.[1].inputs ?? {}
+  if (entry.file === 'src/index.ts' && !withoutCore)
+    for (const file of Object.keys(inputs)) if (file.startsWith('src/')) core.add(path.join(root, file))
   const byPackage = new Map<string, number>()
   for (const [file, { bytesInOutput }] of Object.entries(inputs)) {
     const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? 'pocketbase-auth (src)'
@@ -114,6 +122,10 @@ async function measure(
   }
   return { gzipped: gzipSync(code, { level: 9 }).byteLength, minified: code.byteLength, byPackage }
 }
+
+const rootEntry = ENTRIES.find((entry) => entry.file === 'src/index.ts')
+if (rootEntry === undefined) throw new Error('check-size: the root entry has no line')
+await measure(rootEntry, false) // fills `core`
 
 for (const entry of ENTRIES) {
   if (filters.length > 0 && !filters.some((word) => entry.name.includes(word))) continue
