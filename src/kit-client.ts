@@ -82,3 +82,17 @@ export function tokenKeeperOf(auth: AuthClient, caller: string): TokenKeeper {
 export function stopBackgroundRefresh(auth: AuthClient, caller: string): void {
   lifecycle(auth, caller).stopBackgroundRefresh()
 }
+
+/**
+ * Runs `callback` when the client is disposed (at once if it already is), for sibling entries that keep a client
+ * and must stop handing it out once its holder disposed it.
+ *
+ * @param auth - a client from `createAuthClient()` or `impersonate()`
+ * @param caller - the public function asking, for the error message
+ * @param callback - called once, synchronously inside `dispose()`
+ * @returns a function that forgets the callback
+ * @throws {ConfigError} `config_invalid` (path `auth`) when `auth` is not such a client.
+ */
+export function whenClientDisposed(auth: AuthClient, caller: string, callback: () => void): () => void {
+  return lifecycle(auth, caller).whenDisposed(callback)
+}

@@ -29,5 +29,11 @@ export { passwordSignIn } from './flows/password.js'
 export { otpSignIn } from './flows/otp.js'
 export { oauth2CodeSignIn, parseOAuth2Callback } from './flows/oauth2.js'
 export { refreshRequest } from './flows/refresh.js'
-export { clientConfig, runSignIn, stopBackgroundRefresh, tokenKeeperOf } from './kit-client.js'
+export {
+  clientConfig,
+  runSignIn,
+  stopBackgroundRefresh,
+  tokenKeeperOf,
+  whenClientDisposed,
+} from './kit-client.js'
 export type { TokenOrigin } from './lifecycle/token-keeper.js'

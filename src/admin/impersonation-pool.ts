@@ -13,6 +13,7 @@ import {
   MAX_TIMER_DELAY_MS,
   numberIn,
   stopBackgroundRefresh,
+  whenClientDisposed,
   type OptionCheck,
 } from '../kit.js'
 
@@ -182,10 +183,17 @@ class Pool implements ImpersonationPool {
       child.dispose()
       this.#assertOpen()
     }
-    const unlisten = child.on('signedOut', () => {
+    const ended = (): void => {
       const entry = this.#entries.get(recordId)
       if (entry?.child === child) this.#remove(recordId, entry, true)
-    })
+    }
+    // A child whose session ended, or that its holder disposed (`await using`), is never handed out again.
+    const unlistenSignedOut = child.on('signedOut', ended)
+    const forgetDisposed = whenClientDisposed(child, 'ImpersonationPool', ended)
+    const unlisten = (): void => {
+      unlistenSignedOut()
+      forgetDisposed()
+    }
     this.#entries.set(recordId, { child, lastUsedAt: this.#now(), unlisten })
     for (const [id, entry] of this.#entries) {
       if (this.#entries.size <= this.#max) break

@@ -108,6 +108,21 @@ describe('acquire', () => {
     expect(second.isAuthenticated).toBe(true)
     expect(pb.count(route('u1'))).toBe(2)
   })
+
+  it('a child its holder disposed (`await using`) leaves the pool and is never handed out again', async () => {
+    const { pb, superuser } = setUp(['u1'])
+    const users = pool(superuser, 10)
+    {
+      await using first = await users.acquire('u1')
+      expect(first.isAuthenticated).toBe(true)
+    }
+    expect(users.size).toBe(0)
+    const second = await users.acquire('u1')
+    const db = createDbInterface(second)
+    await expect(db.collection('posts').getList()).resolves.toMatchObject({ totalItems: 0 })
+    expect(pb.count(route('u1'))).toBe(2)
+    expect(users.size).toBe(1)
+  })
 })
 
 describe('eviction', () => {
