@@ -135,7 +135,7 @@ export class FleetSession {
       if (usable(stored)) return receivedFromShared(stored)
       const received = await obtainLocally()
       const session = this.#toSession(received)
-      await this.#reach(() => this.#share.publish(this.#scope, session))
+      await this.#reach(() => this.#share.publish(this.#scope, session, release))
       return received
     } finally {
       void this.#reach(release)

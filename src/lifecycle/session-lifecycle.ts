@@ -79,7 +79,9 @@ export class SessionLifecycle implements SessionChangeHook {
     }
     const current = this.state.current
     if (session.expiresAt <= this.config.now()) return
-    if (current !== null && session.expiresAt <= current.expiresAt) return
+    // Another identity's session (two accounts on one share key) is never adopted over this one.
+    if (current !== null && (session.recordId !== current.recordId || session.expiresAt <= current.expiresAt))
+      return
     this.state.apply(session, current === null ? 'signedIn' : 'tokenRefreshed')
   }
 

@@ -27,12 +27,15 @@ export interface SessionShare {
    */
   lock(scope: string, ttlMs: number): Promise<(() => Promise<void>) | null>
   /**
-   * Stores `session` for `scope` and notifies every process watching it.
+   * Stores `session` for `scope` and notifies every process watching it. Given the release function `lock`
+   * returned, it stores only while that lock is still held by its taker (a holder whose lock expired and was taken
+   * by another never overwrites the newer session); the client always publishes that way.
    *
    * @param scope - the identity's scope
    * @param session - the session this process obtained
+   * @param lock - the release function of the lock this process holds for `scope`
    */
-  publish(scope: string, session: AuthSession): Promise<void>
+  publish(scope: string, session: AuthSession, lock?: () => Promise<void>): Promise<void>
   /**
    * Calls `listener` whenever a session of `scope` is published, by any process.
    *

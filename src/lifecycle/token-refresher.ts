@@ -186,7 +186,10 @@ export class TokenRefresher {
     if (this.#fleet === undefined) return request()
     const skew = this.#config.refreshSkewSeconds
     return this.#fleet.obtain(
-      (shared) => shared.expiresAt > session.expiresAt && !isRefreshDue(shared, this.#config.now(), skew),
+      (shared) =>
+        shared.recordId === session.recordId &&
+        shared.expiresAt > session.expiresAt &&
+        !isRefreshDue(shared, this.#config.now(), skew),
       request,
     )
   }

@@ -91,10 +91,11 @@ export function createRedisSessionShare(
   const connection = redisConnection(redis, options.timeoutMs ?? DEFAULTS.timeoutMs)
   const sealer = createSealer(secrets)
   const watchers = createWatchers(connection)
-  /** Lock values this process holds, by scope: a publication is stored only while its lock is still held. */
-  const held = new Map<string, string>()
+  /** The value each lock was taken with, by its release function: a publication is fenced by its own lock. */
+  const lockValues = new WeakMap<() => Promise<void>, string>()
   const names = (scope: string) => {
-    const id = createHash('sha256').update(scope).digest('base64url').slice(0, 22)
+    // The key is bound in too: a session copied from another key's entry is sealed for another id and never loads.
+    const id = createHash('sha256').update(`${options.key}\u0000${scope}`).digest('base64url').slice(0, 22)
     // One hash tag: the session and its lock live in one slot of a Redis Cluster.
     const base = `${options.key}:{${id}}`
     return { id, session: `${base}:session`, lock: `${base}:lock`, channel: `${base}:published` }
@@ -109,25 +110,25 @@ export function createRedisSessionShare(
     async lock(scope, ttlMs) {
       const { lock } = names(scope)
       const value = randomBytes(18).toString('base64url')
-      const release = (): Promise<void> => {
-        if (held.get(scope) === value) held.delete(scope)
-        return connection.send(['EVAL', RELEASE_SCRIPT, '1', lock, value]).then(() => undefined)
-      }
+      const release = (): Promise<void> =>
+        connection.send(['EVAL', RELEASE_SCRIPT, '1', lock, value]).then(() => undefined)
       const ttl = String(Math.max(1, Math.ceil(ttlMs)))
       // A lock taken after this call gave up (a slow Redis) is given back at once, not left to expire.
       const reply = await connection.send(['SET', lock, value, 'NX', 'PX', ttl], (late) => {
         if (late === 'OK') void release().catch(() => undefined)
       })
       if (reply !== 'OK') return null
-      held.set(scope, value)
+      lockValues.set(release, value)
       return release
     },
-    async publish(scope, session: AuthSession) {
+    async publish(scope, session: AuthSession, heldLock?: () => Promise<void>) {
       const ttlMs = Math.ceil(session.expiresAt - Date.now())
       if (ttlMs <= 0) return // expired: nothing worth sharing
+      const value = heldLock === undefined ? '' : lockValues.get(heldLock)
+      if (value === undefined) return // not a lock of this share: nothing this caller may overwrite
       const { id, session: sessionKey, lock, channel } = names(scope)
       const sealed = await sealer.seal(session, id)
-      const args = [sealed, String(ttlMs), channel, held.get(scope) ?? '']
+      const args = [sealed, String(ttlMs), channel, value]
       await connection.send(['EVAL', PUBLISH_SCRIPT, '2', sessionKey, lock, ...args])
     },
     watch(scope, listener) {

@@ -79,3 +79,30 @@ describe('a worker whose watch failed', () => {
     expect(pb.count(REFRESH)).toBe(2)
   })
 })
+
+describe('another identity on the same share key', () => {
+  it("a worker never adopts another account's session, by the watch or when refreshing", async () => {
+    const pb = createFakePocketBase({ tokenSeconds: 60, collectionName: '_superusers', recordId: 'worker1' })
+    const otherPb = createFakePocketBase({ tokenSeconds: 120, collectionName: '_superusers', recordId: 'other1' })
+    const share = createMemoryShare()
+    const mine = worker(pb, share, 0)
+    await mine.getToken()
+    const other = createAuthClient({
+      url: 'http://pb.test',
+      collection: '_superusers',
+      fetch: otherPb.fetch,
+      credentials: () => ({ identity: 'other@example.com', password: 'pw-other-1' }),
+    })
+    clients.push(other)
+    await other.getToken()
+    // The other account's longer-lived session lands in the share (a misconfigured second service).
+    await share.publish('http://pb.test|_superusers', other.session!)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(mine.session?.recordId).toBe('worker1')
+    // At its refresh, the worker refreshes its own token instead of taking the other one.
+    await vi.advanceTimersByTimeAsync(55_000)
+    expect(pb.count(REFRESH)).toBeGreaterThanOrEqual(1)
+    expect(mine.session?.recordId).toBe('worker1')
+    expect(mine.isAuthenticated).toBe(true)
+  })
+})

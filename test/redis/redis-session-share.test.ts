@@ -110,8 +110,8 @@ describe.each(CLIENT_KINDS)('createRedisSessionShare with %s', (kind) => {
     await a.raw('DEL', lockKey!) // A's lock expired...
     const releaseB = await b.share.lock(SCOPE, 15_000) // ...and B took it
     const newer = sampleSession({ token: 'newer.token.b', expiresAt: Date.now() + 120_000 })
-    await b.share.publish(SCOPE, newer)
-    await a.share.publish(SCOPE, sampleSession({ token: 'stale.token.a' }))
+    await b.share.publish(SCOPE, newer, releaseB!)
+    await a.share.publish(SCOPE, sampleSession({ token: 'stale.token.a' }), releaseA!)
     expect((await a.share.load(SCOPE))?.token).toBe('newer.token.b')
     await releaseB!()
     await releaseA!()
@@ -157,6 +157,24 @@ describe.each(CLIENT_KINDS)('createRedisSessionShare with %s', (kind) => {
     // Tampered ciphertext loads as null too.
     await a.raw('SET', first, 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..AAAA.BBBB.CCCC')
     expect([await a.share.load(SCOPE), await a.share.load(otherScope)]).toContain(null)
+  })
+
+  it("a session copied from another key's entry (same seal key, same scope) loads as null", async () => {
+    const admin = await share(`${kind}:admin`)
+    const reports = await share(`${kind}:reports`)
+    await admin.share.publish(SCOPE, sampleSession({ token: 'admin.token.x' }))
+    await reports.share.publish(SCOPE, sampleSession({ token: 'reports.token.y' }))
+    const [adminKey] = (await admin.raw('KEYS', `${kind}:admin*:session`)) as string[]
+    const [reportsKey] = (await admin.raw('KEYS', `${kind}:reports*:session`)) as string[]
+    await admin.raw('COPY', adminKey!, reportsKey!, 'REPLACE')
+    expect(await reports.share.load(SCOPE)).toBeNull()
+    expect((await admin.share.load(SCOPE))?.token).toBe('admin.token.x')
+  })
+
+  it('publish with a lock this share never gave stores nothing', async () => {
+    const a = await share(`${kind}:foreign-lock`)
+    await a.share.publish(SCOPE, sampleSession(), async () => undefined)
+    expect(await a.share.load(SCOPE)).toBeNull()
   })
 
   it('rotation: [new, old] reads what the old key sealed and seals with the new one', async () => {
