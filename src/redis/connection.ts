@@ -56,6 +56,7 @@ interface IoRedisLike extends Emitter {
   readonly options?: { host?: unknown; port?: unknown; path?: unknown }
   call(command: string, ...args: string[]): Promise<unknown>
   duplicate(): IoRedisLike
+  connect(): Promise<unknown>
   subscribe(channel: string): Promise<unknown>
   unsubscribe(channel: string): Promise<unknown>
   disconnect(): void
@@ -126,8 +127,16 @@ function ioRedisConnection(client: IoRedisLike, timeoutMs: number): RedisConnect
       // Failures show in the share's own commands; a connection error here must not crash the app.
       subscriber.on('error', () => undefined)
       subscriber.on('message', (channel: string) => onMessage(channel))
+      // A client with `enableOfflineQueue: false` refuses a command sent before it is ready: wait for it first.
+      const subscriberReady = readiness(subscriber, () => subscriber.status === 'ready')
       return {
-        subscribe: (channel) => bound('SUBSCRIBE', () => subscriber.subscribe(channel)).then(() => undefined),
+        subscribe: (channel) =>
+          bound('SUBSCRIBE', async () => {
+            // `wait`: duplicated from a lazyConnect client, it connects only when asked.
+            if (subscriber.status === 'wait') void subscriber.connect().catch(() => undefined)
+            await subscriberReady(timeoutMs)
+            await subscriber.subscribe(channel)
+          }),
         unsubscribe: (channel) =>
           bound('UNSUBSCRIBE', () => subscriber.unsubscribe(channel)).then(() => undefined),
         close: () => subscriber.disconnect(),

@@ -196,3 +196,25 @@ describe.each(CLIENT_KINDS)('createRedisSessionShare with %s', (kind) => {
     expect(await a.share.load(SCOPE)).toBeNull()
   })
 })
+
+describe('ioredis clients with their own settings', () => {
+  it.each([
+    ['enableOfflineQueue: false', { enableOfflineQueue: false }],
+    ['lazyConnect: true', { lazyConnect: true }],
+  ] as const)('%s: the watch hears publications', async (_name, settings) => {
+    const { Redis } = await import('ioredis')
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1, ...settings })
+    client.on('error', () => undefined)
+    const share = createRedisSessionShare(client, { key: 'io-settings', sealKey: SEAL_KEY })
+    try {
+      let heard = 0
+      const unwatch = await share.watch(SCOPE, () => heard++)
+      await share.publish(SCOPE, sampleSession())
+      await until(() => heard === 1, 'the watcher heard the publication')
+      expect((await share.load(SCOPE))?.recordId).toBe(sampleSession().recordId)
+      unwatch()
+    } finally {
+      client.disconnect()
+    }
+  })
+})
