@@ -75,9 +75,9 @@ export class RequestAuthClient extends AuthClient {
   constructor(options: AuthClientOptions, parts: RequestAuthParts) {
     super(options)
     this.#parts = parts
-    const endSignIns = (): void => parts.signIns.endAll()
-    this.on('signedIn', endSignIns)
-    this.on('signedOut', endSignIns)
+    // A finished sign-in ends the pending ones; `logout()` ends them itself. A session the server ended (a
+    // revoked cookie found by the middleware on an OAuth2 callback request) leaves them alone.
+    this.on('signedIn', () => parts.signIns.endAll())
   }
 
   /**

@@ -93,6 +93,22 @@ describe('getSession', () => {
     pb.reset()
   })
 
+  it('a rejected session cookie leaves a pending OAuth2 sign-in alone: its callback still completes', async () => {
+    const browser = await signedInBrowser()
+    const redirectUrl = 'https://app.example.com/auth/callback'
+    clock += 2_000_000 // past half the session's life: the next getSession() refreshes
+    const { state } = await client(browser).auth.startOAuth2('oidc', { redirectUrl })
+    expect(browser.names()).toEqual(['pb_auth', 'pb_auth_oauth2'])
+    pb.answer('auth-refresh', () => json(PB_BODIES.requiresAuth, 401))
+    // Middleware on the callback request: getSession() finds the old session revoked.
+    expect(await client(browser).auth.getSession()).toBeNull()
+    expect(browser.names()).toEqual(['pb_auth_oauth2'])
+    pb.reset()
+    const session = await client(browser).auth.completeOAuth2(`${redirectUrl}?state=${state}&code=the-code`)
+    expect(session.recordId).toBe('record1234567ab')
+    expect(browser.names()).toEqual(['pb_auth'])
+  })
+
   it('an outage keeps a still-valid token; an expired one throws the transport error and keeps the cookie', async () => {
     const browser = await signedInBrowser()
     clock += 2_000_000
