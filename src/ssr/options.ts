@@ -15,7 +15,10 @@ import { DEFAULT_COOKIE_NAME } from './session-cookie-value.js'
 export interface SessionCookieOptions {
   /** The cookie's name; chunks are `name.0`, `name.1`, …, sign-in cookies `name_oauth2`, `name_mfa`, `name_otp`. @default 'pb_auth' */
   name?: string
-  /** `Secure`: sent over HTTPS only. @default true, except when `requestUrl` is `http://localhost` (or 127.0.0.1, [::1]) */
+  /**
+   * `Secure`: sent over HTTPS only. @default true, except when `requestUrl` is `http://localhost` (or 127.0.0.1,
+   * [::1]) and `NODE_ENV` is not `production`
+   */
   secure?: boolean
   /**
    * `SameSite`. `'lax'` keeps the cookie off cross-site subrequests and form posts (CSRF) but sends it on a link
@@ -198,7 +201,13 @@ export function resolveRequestOptions(
   const o = options as unknown as RequestAuthOptions
   const cookie = o.cookie ?? {}
   const request = o.requestUrl === undefined ? undefined : new URL(String(o.requestUrl))
-  const local = request !== undefined && request.protocol === 'http:' && isLoopbackHost(request.hostname)
+  // Behind a reverse proxy that forwards `Host: localhost` (nginx's default), a production request looks local
+  // too: in production the cookie stays `Secure` unless `cookie.secure: false` says otherwise.
+  const local =
+    env.NODE_ENV !== 'production' &&
+    request !== undefined &&
+    request.protocol === 'http:' &&
+    isLoopbackHost(request.hostname)
   const sameSite = cookie.sameSite ?? REQUEST_AUTH_DEFAULTS.sameSite
   const secure = cookie.secure ?? !local
   if (sameSite === 'none' && !secure) {

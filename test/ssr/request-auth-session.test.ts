@@ -3,7 +3,7 @@
  * without asking PocketBase, refused when changed, split into chunks of at most 4 kB, never silently dropped, and
  * deleted on sign-out; a request that cannot set cookies goes on.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ConfigError, type Logger } from '../../src/index.js'
 import { createRequestAuth, type RequestAuthOptions } from '../../src/ssr/node.js'
 import { createRequestAuth as createNeutral } from '../../src/ssr/index.js'
@@ -53,6 +53,23 @@ describe('the session cookie', () => {
       const { auth, cookies } = client(new FakeBrowser(now), { requestUrl })
       await auth.authWithPassword('alice@example.com', 'pw')
       expect(cookies.set[0]?.options.secure, requestUrl).toBe(secure)
+    }
+  })
+
+  it('keeps Secure on for a localhost request URL in production (a proxy forwarding Host: localhost)', async () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    try {
+      const { auth, cookies } = client(new FakeBrowser(now), { requestUrl: 'http://localhost:3000/login' })
+      await auth.authWithPassword('alice@example.com', 'pw')
+      expect(cookies.set[0]?.options.secure).toBe(true)
+      const explicit = client(new FakeBrowser(now), {
+        requestUrl: 'http://localhost:3000/login',
+        cookie: { secure: false },
+      })
+      await explicit.auth.authWithPassword('alice@example.com', 'pw')
+      expect(explicit.cookies.set[0]?.options.secure).toBe(false)
+    } finally {
+      vi.unstubAllEnvs()
     }
   })
 
