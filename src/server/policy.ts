@@ -5,7 +5,7 @@
  */
 import { ConfigError, type ConfigIssue } from '../index.js'
 import { isObject } from '../kit.js'
-import { DEFAULT_COOKIE_NAME } from '../ssr/session-cookie-value.js'
+import { COOKIE_NAME_RULE, DEFAULT_COOKIE_NAME, isCookieName } from '../ssr/session-cookie-value.js'
 import { AccessDeniedError } from './access-denied.js'
 import type { VerifiedIdentity } from './identity.js'
 import type { Roles } from './roles.js'
@@ -155,11 +155,11 @@ function checkPolicy(options: unknown): AccessPolicy {
         : undefined
   if (
     !(cookie === undefined || typeof cookie === 'boolean' || isObject(cookie)) ||
-    (cookieName !== undefined && !/^[A-Za-z][\w-]{0,63}$/.test(cookieName))
+    (cookieName !== undefined && !isCookieName(cookieName))
   ) {
     issues.push({
       path: 'cookie',
-      message: 'must be true, false or { name } (a cookie name of A-Z, a-z, 0-9, _ and -)',
+      message: `must be true, false or { name } (a cookie name of ${COOKIE_NAME_RULE})`,
     })
   }
   if (issues.length > 0) throw new ConfigError(issues, context)

@@ -9,7 +9,7 @@ import type { CookieAttributes } from './cookie-header.js'
 import type { RequestCookies } from './cookie-jar.js'
 import type { HmacSha256 } from './hmac-sha256.js'
 import { COOKIE_SECRET_ENV, keyRing, secretsProblem, type KeyRing } from './keys.js'
-import { DEFAULT_COOKIE_NAME } from './session-cookie-value.js'
+import { COOKIE_NAME_RULE, DEFAULT_COOKIE_NAME, isCookieName } from './session-cookie-value.js'
 
 /** The session cookie's attributes and name. */
 export interface SessionCookieOptions {
@@ -104,11 +104,7 @@ const CLIENT_KEYS = [
 ] as const
 
 const COOKIE_CHECKS: Readonly<Record<keyof SessionCookieOptions, OptionCheck>> = {
-  name: ifDefined((value) =>
-    typeof value === 'string' && /^[A-Za-z][\w-]{0,63}$/.test(value)
-      ? undefined
-      : 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -, starting with a letter',
-  ),
+  name: ifDefined((value) => (isCookieName(value) ? undefined : `must be ${COOKIE_NAME_RULE}`)),
   secure: ifDefined((value) => (typeof value === 'boolean' ? undefined : 'must be a boolean')),
   sameSite: ifDefined((value) =>
     value === 'lax' || value === 'strict' || value === 'none'
@@ -213,10 +209,29 @@ export function resolveRequestOptions(
   if (sameSite === 'none' && !secure) {
     throw new ConfigError([{ path: 'cookie.sameSite', message: "'none' needs secure: true" }], context)
   }
+  // Browsers refuse a prefixed cookie without these attributes: say so now rather than lose every sign-in.
+  const name = cookie.name ?? REQUEST_AUTH_DEFAULTS.cookieName
+  const hostOnly = name.startsWith('__Host-')
+  if (
+    (hostOnly || name.startsWith('__Secure-')) &&
+    (!secure || (hostOnly && ((cookie.path ?? '/') !== '/' || cookie.domain !== undefined)))
+  ) {
+    throw new ConfigError(
+      [
+        {
+          path: 'cookie.name',
+          message: hostOnly
+            ? "'__Host-' needs secure: true, path '/' and no domain"
+            : "'__Secure-' needs secure: true",
+        },
+      ],
+      context,
+    )
+  }
   return {
     client: client as unknown as AuthClientOptions,
     cookies: o.cookies,
-    cookieName: cookie.name ?? REQUEST_AUTH_DEFAULTS.cookieName,
+    cookieName: name,
     attributes: {
       httpOnly: true,
       secure,

@@ -154,3 +154,18 @@ export function sessionTokenFromCookies(
   const value = readSessionValue(lookup, name)
   return value === undefined ? undefined : parseSessionValue(value)?.token
 }
+
+/**
+ * Whether `name` is a cookie name the SDK accepts: 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-` starting
+ * with a letter, optionally after the browser-enforced prefix `__Host-` or `__Secure-`.
+ *
+ * @param name - the candidate
+ * @returns `true` when acceptable
+ */
+export function isCookieName(name: unknown): name is string {
+  return typeof name === 'string' && /^(?:__Host-|__Secure-)?[A-Za-z][\w-]{0,63}$/.test(name)
+}
+
+/** What a bad cookie name gets told. */
+export const COOKIE_NAME_RULE =
+  "1 to 64 characters of A-Z, a-z, 0-9, _ and -, starting with a letter (after an optional '__Host-' or '__Secure-')"

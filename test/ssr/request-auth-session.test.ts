@@ -73,6 +73,34 @@ describe('the session cookie', () => {
     }
   })
 
+  it("accepts a '__Host-' name (a sibling subdomain cannot plant it) and refuses one the browser would drop", async () => {
+    const browser = new FakeBrowser(now)
+    const cookie = { name: '__Host-pb_auth' }
+    const { auth, cookies } = client(browser, { cookie })
+    const session = await auth.authWithPassword('alice@example.com', 'pw')
+    expect(cookies.set.map((set) => [set.name, set.options.secure, set.options.path])).toEqual([
+      ['__Host-pb_auth', true, '/'],
+    ])
+    expect(client(browser, { cookie }).auth.session?.token).toBe(session.token)
+    for (const bad of [
+      { name: '__Host-pb_auth', secure: false },
+      { name: '__Host-pb_auth', domain: 'example.com' },
+      { name: '__Host-pb_auth', path: '/app' },
+      { name: '__Secure-pb_auth', secure: false },
+    ]) {
+      const error = (() => {
+        try {
+          client(new FakeBrowser(now), { cookie: bad })
+        } catch (thrown) {
+          return thrown
+        }
+        return undefined
+      })()
+      expect(error, JSON.stringify(bad)).toBeInstanceOf(ConfigError)
+      expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['cookie.name'])
+    }
+  })
+
   it('is read back by the next request without asking PocketBase, with the same token, record and times', async () => {
     const browser = new FakeBrowser(now)
     pb.record = { name: 'Alice', bio: 'Zoë 🦊' }
