@@ -19,6 +19,7 @@ export { collectionPath, GATE_HEADER, pocketBaseRequest } from './http/request.j
 export type { PocketBaseRequest, PocketBaseResponse } from './http/request.js'
 export { InputCheck } from './flows/input.js'
 export { isNonEmptyString, isObject } from './narrow.js'
+export { raceAbort } from './abortable.js'
 export { parseAuthResponse } from './session/auth-response.js'
 export type { AuthResponseBody } from './session/auth-response.js'
 export { buildSession } from './session/build-session.js'

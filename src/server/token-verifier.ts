@@ -5,7 +5,7 @@
  * @module
  */
 import { AbortedError, NotAuthenticatedError, isAuthError, type AuthError } from '../index.js'
-import type { AuthTokenClaims } from '../kit.js'
+import { raceAbort, type AuthTokenClaims } from '../kit.js'
 import { confirmToken } from './confirm-token.js'
 import { buildIdentity, type VerifiedIdentity } from './identity.js'
 import {
@@ -138,7 +138,9 @@ class CachingTokenVerifier implements TokenVerifier {
       }
       pending = this.#start(key, token, claims)
     }
-    return options?.signal === undefined ? pending : abortable(pending, options.signal)
+    return options?.signal === undefined
+      ? pending
+      : raceAbort(pending, options.signal, () => new AbortedError('verify: aborted by the caller'))
   }
 
   forget(token: string): void {
@@ -227,24 +229,4 @@ class CachingTokenVerifier implements TokenVerifier {
       if (cache()) this.#inFlight.delete(key)
     }
   }
-}
-
-/** `pending`, or an `aborted` rejection as soon as `signal` aborts, whichever comes first. */
-function abortable<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
-  const aborted = (): AbortedError => new AbortedError('verify: aborted by the caller')
-  if (signal.aborted) return Promise.reject(aborted())
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(aborted())
-    signal.addEventListener('abort', onAbort, { once: true })
-    pending.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
 }

@@ -7,7 +7,7 @@
  * cookie as usual). Every other request passes straight through.
  * @module
  */
-import { GATE_HEADER } from '../kit.js'
+import { GATE_HEADER, raceAbort } from '../kit.js'
 
 /** The largest auth-refresh body buffered for sharing (the core's own limit for any response). */
 const MAX_SHARED_BODY_BYTES = 16 * 1024 * 1024
@@ -58,7 +58,8 @@ export function sharingRefreshes(
         })
       map.set(key, shared)
     }
-    const buffered = await waitFor(shared, init?.signal ?? undefined)
+    const signal = init?.signal ?? undefined
+    const buffered = await (signal === undefined ? shared : raceAbort(shared, signal, () => signal.reason))
     return new Response(buffered.body === null ? null : buffered.body.slice(), {
       status: buffered.status,
       statusText: buffered.statusText,
@@ -104,24 +105,4 @@ async function buffer(response: Response): Promise<BufferedResponse> {
     offset += part.byteLength
   }
   return { ...head, body }
-}
-
-/** Waits for the shared answer, giving up (as `fetch` does) when this caller's signal aborts. */
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
 }
