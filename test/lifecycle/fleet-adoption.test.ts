@@ -83,7 +83,11 @@ describe('a worker whose watch failed', () => {
 describe('another identity on the same share key', () => {
   it("a worker never adopts another account's session, by the watch or when refreshing", async () => {
     const pb = createFakePocketBase({ tokenSeconds: 60, collectionName: '_superusers', recordId: 'worker1' })
-    const otherPb = createFakePocketBase({ tokenSeconds: 120, collectionName: '_superusers', recordId: 'other1' })
+    const otherPb = createFakePocketBase({
+      tokenSeconds: 120,
+      collectionName: '_superusers',
+      recordId: 'other1',
+    })
     const share = createMemoryShare()
     const mine = worker(pb, share, 0)
     await mine.getToken()
