@@ -47,7 +47,7 @@ describe('a session kept in cookies, refreshed by page loads', () => {
       expect(last.email, `load ${loads}`).toBe(user.email)
       expiries.add(last.expiresAt!)
     }
-    expect(loads).toBeGreaterThanOrEqual(10)
+    expect(loads).toBeGreaterThanOrEqual(3) // however slow the machine, every lifetime saw a load
     expect(Math.max(...expiries)).toBeGreaterThan(signedInAt + 3 * TOKEN_SECONDS * 1000)
     expect(expiries.size).toBeGreaterThanOrEqual(4)
     expect(stack.proxy.count(REFRESH)).toBe(expiries.size - 1)
