@@ -24,7 +24,8 @@ export default defineConfig({
   // The entries share chunks, so every other entry throws the very classes `pocketbase-auth` exports.
   splitting: true,
   treeshake: true,
-  // The pocketbase SDK's main entry is ESM only; CommonJS output loads its CJS build so Node < 20.19 works.
+  // The pocketbase SDK's main entry is ESM only; CommonJS output loads its CJS build. (jose 6 is ESM only too, so
+  // `require()` of the CommonJS output needs Node 20.19+, which loads ESM from require; the README says so.)
   esbuildOptions(options, context) {
     if (context.format === 'cjs') options.alias = { pocketbase: 'pocketbase/cjs' }
   },

@@ -1,6 +1,6 @@
 /**
  * HMAC-SHA-256 through `node:crypto`: what the `node` export condition of `pocketbase-auth/ssr` uses (Node, Bun and
- * Deno all provide it). Tags are the same bytes as the plain-JavaScript one, so a cookie signed in Edge middleware
+ * Deno all provide it). Tags are the same bytes as the `@noble/hashes` one, so a cookie signed in Edge middleware
  * opens in a Node server component and the other way round.
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * `pocketbase-auth/ssr`: PocketBase sessions for server-rendered web apps, in cookies, with a client per request.
- * This build signs cookies with a plain-JavaScript HMAC-SHA-256 (Edge runtimes, Workers); under Node the `node`
+ * This build signs cookies with `@noble/hashes`'s HMAC-SHA-256 (plain JavaScript: Edge runtimes, Workers); under Node the `node`
  * export condition picks `./node.ts`, which uses `node:crypto`. Both export the same names and read each other's
  * cookies.
  * @module

@@ -1,6 +1,6 @@
 /**
  * `pocketbase-auth/ssr` under Node (the `node` export condition; Bun and Deno resolve it too): cookies are signed
- * with `node:crypto`. Other runtimes get `./index.ts`, with a plain-JavaScript HMAC; both export the same names and
+ * with `node:crypto`. Other runtimes get `./index.ts`, with `@noble/hashes`'s HMAC; both export the same names and
  * read each other's cookies.
  * @module
  */

@@ -17,7 +17,7 @@ export interface SessionCookieOptions {
   name?: string
   /**
    * `Secure`: sent over HTTPS only. @default true, except when `requestUrl` is `http://localhost` (or 127.0.0.1,
-   * [::1]) and `NODE_ENV` is not `production`
+   * [::1]), `NODE_ENV` is not `production` and the name has no `__Host-`/`__Secure-` prefix
    */
   secure?: boolean
   /**
@@ -205,17 +205,16 @@ export function resolveRequestOptions(
     request.protocol === 'http:' &&
     isLoopbackHost(request.hostname)
   const sameSite = cookie.sameSite ?? REQUEST_AUTH_DEFAULTS.sameSite
-  const secure = cookie.secure ?? !local
+  const name = cookie.name ?? REQUEST_AUTH_DEFAULTS.cookieName
+  const prefixed = name.startsWith('__Host-') || name.startsWith('__Secure-')
+  // Browsers accept Secure cookies from http://localhost too, so a prefixed name stays Secure there.
+  const secure = cookie.secure ?? (prefixed || !local)
   if (sameSite === 'none' && !secure) {
     throw new ConfigError([{ path: 'cookie.sameSite', message: "'none' needs secure: true" }], context)
   }
   // Browsers refuse a prefixed cookie without these attributes: say so now rather than lose every sign-in.
-  const name = cookie.name ?? REQUEST_AUTH_DEFAULTS.cookieName
   const hostOnly = name.startsWith('__Host-')
-  if (
-    (hostOnly || name.startsWith('__Secure-')) &&
-    (!secure || (hostOnly && ((cookie.path ?? '/') !== '/' || cookie.domain !== undefined)))
-  ) {
+  if (prefixed && (!secure || (hostOnly && ((cookie.path ?? '/') !== '/' || cookie.domain !== undefined)))) {
     throw new ConfigError(
       [
         {

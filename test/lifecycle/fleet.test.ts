@@ -66,6 +66,9 @@ describe('a fleet sharing one session', () => {
     expect(workers.every((worker) => worker.isAuthenticated)).toBe(true)
     expect(share.stored()?.token).toBe(tokens[0])
     expect(share.scopes).toEqual(new Set(['http://pb.test|_superusers']))
+    // Published under the lock the worker took, never unfenced.
+    expect(share.calls.publish).toBe(1)
+    expect(share.calls.unfenced).toBe(0)
   })
 
   it('near expiry: one refresh for all, and every worker picks up the new token', async () => {

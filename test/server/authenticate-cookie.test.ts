@@ -54,6 +54,12 @@ describe('authenticate with the cookie option', () => {
     expect(await who({ cookie: `app_session=${value}` }, { cookie: { name: 'app_session' } })).toBe(
       'alice1234567890',
     )
+    expect(await who({ cookie: `__Host-pb_auth=${value}` }, { cookie: { name: '__Host-pb_auth' } })).toBe(
+      'alice1234567890',
+    )
+    expect(await who({ cookie: `pb_auth=${value}` }, { cookie: { name: '__Other-pb_auth' } })).toBe(
+      'config_invalid',
+    )
   })
 
   it("reads the official SDK's pb_auth cookie", async () => {

@@ -82,6 +82,10 @@ describe('the session cookie', () => {
       ['__Host-pb_auth', true, '/'],
     ])
     expect(client(browser, { cookie }).auth.session?.token).toBe(session.token)
+    // On http://localhost too (browsers take Secure cookies from it), unless secure: false is explicit.
+    const local = client(new FakeBrowser(now), { cookie, requestUrl: 'http://localhost:3000/login' })
+    await local.auth.authWithPassword('alice@example.com', 'pw')
+    expect(local.cookies.set[0]?.options.secure).toBe(true)
     for (const bad of [
       { name: '__Host-pb_auth', secure: false },
       { name: '__Host-pb_auth', domain: 'example.com' },
