@@ -1,7 +1,7 @@
 import { ConfigError, type ConfigIssue } from './errors/config-error.js'
 import { silentLogger, type Logger } from './logger.js'
 import { hasMethods, isObject } from './narrow.js'
-import type { SessionShare } from './lifecycle/session-share.js'
+import type { SessionShare } from './session/session-share.js'
 import type { TokenStore } from './session/token-store.js'
 import type { PasswordCredentials } from './session/types.js'
 

@@ -5,7 +5,7 @@ import type { AuthEventEmitter } from '../events.js'
 import type { ReceivedAuth } from '../session/build-session.js'
 import { readAuthTokenClaims } from '../session/claims.js'
 import type { AuthSession } from '../session/types.js'
-import type { SessionShare } from './session-share.js'
+import type { SessionShare } from '../session/session-share.js'
 
 /** How long the fleet's lock lasts unless released: long enough for a sign-in, short enough for a crash. */
 export const FLEET_LOCK_MS = 15_000

@@ -1,4 +1,4 @@
-import type { AuthSession } from '../session/types.js'
+import type { AuthSession } from './types.js'
 
 /**
  * Where a fleet of processes keeps the one session they share, so that they sign in once, refresh once and
