@@ -18,6 +18,12 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/
 /** PocketBase signs every token with HMAC-SHA256; any other header (`alg: none`…) is a forgery. */
 const HEADER_ALG = 'HS256'
 
+/**
+ * An HMAC-SHA256 signature is 32 bytes: 43 base64url characters. A signature of any other length cannot be one
+ * PocketBase made, so such a token is a forgery the verifier refuses without asking.
+ */
+const HS256_SIGNATURE_LENGTH = 43
+
 /** Record and collection ids travel in a URL path: letters, digits and `_` only. */
 const ID_SHAPE = /^\w{1,255}$/
 
@@ -38,7 +44,10 @@ export function readPresentedClaims(
   now: number,
   leewayMs: number,
 ): AuthTokenClaims | AuthError {
-  const claims = JWT_SHAPE.test(token) && hasPocketBaseHeader(token) ? readAuthTokenClaims(token) : undefined
+  const claims =
+    JWT_SHAPE.test(token) && hasHs256Signature(token) && hasPocketBaseHeader(token)
+      ? readAuthTokenClaims(token)
+      : undefined
   if (claims === undefined || !ID_SHAPE.test(claims.id) || !ID_SHAPE.test(claims.collectionId)) {
     return new NotAuthenticatedError('verify: the token is not a PocketBase auth token', {
       reason: 'token_invalid',
@@ -81,6 +90,11 @@ export function collectionRefused(collection: string): AccessDeniedError {
     `verify: tokens of collection "${collection}" are not accepted here`,
     'collection_not_allowed',
   )
+}
+
+/** Whether the token's last part has the length of an HMAC-SHA256 signature (the part is known to be base64url). */
+function hasHs256Signature(token: string): boolean {
+  return token.length - token.lastIndexOf('.') - 1 === HS256_SIGNATURE_LENGTH
 }
 
 /** Whether the token's header says HS256, the only algorithm PocketBase signs with. */

@@ -15,6 +15,9 @@ export interface JwtClaims {
   [claim: string]: unknown
 }
 
+/** A stand-in HMAC-SHA256 signature: 32 bytes, 43 base64url characters, the length PocketBase's have. */
+export const FAKE_SIGNATURE = 'ZmFrZSAzMi1ieXRlIEhNQUMtU0hBMjU2IGZvciB0c3Q'
+
 /** A PocketBase-shaped HS256 JWT; `exp` defaults to one hour from `nowMs`. */
 export function makeJwt(claims: JwtClaims = {}, nowMs = Date.now()): string {
   const payload = {
@@ -25,7 +28,7 @@ export function makeJwt(claims: JwtClaims = {}, nowMs = Date.now()): string {
     type: 'auth',
     ...claims,
   }
-  return `${base64url('{"alg":"HS256","typ":"JWT"}')}.${base64url(JSON.stringify(payload))}.c2lnbmF0dXJl`
+  return `${base64url('{"alg":"HS256","typ":"JWT"}')}.${base64url(JSON.stringify(payload))}.${FAKE_SIGNATURE}`
 }
 
 /** An auth record as PocketBase returns it. */

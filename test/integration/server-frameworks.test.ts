@@ -103,6 +103,12 @@ describe.skipIf(bin === undefined)('pocketbase-auth/server in real Express, Hono
           'token_invalid',
           'error="invalid_token"',
         ],
+        [
+          people.user.token.replace(/[^.]+$/, 'forged-signature'), // not 32 bytes: no HMAC-SHA256
+          'not_authenticated',
+          'token_invalid',
+          'error="invalid_token"',
+        ],
         // PocketBase answers a forged signature and a revoked token alike (401): both are token_revoked.
         [
           tamperedToken(people.user.token, { id: people.admin.id }),

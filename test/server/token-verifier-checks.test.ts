@@ -42,6 +42,8 @@ describe('local checks (no request)', () => {
     ['an id that is not a plain id', makeJwt({ id: '../../x' })],
     ['a collectionId that is not a plain id', makeJwt({ collectionId: 'users/../x' })],
     ['a huge token', `${makeJwt()}${'a'.repeat(5000)}`],
+    ['a signature shorter than HMAC-SHA256', makeJwt().replace(/[^.]+$/, 'c2lnbmF0dXJl')],
+    ['a signature longer than HMAC-SHA256', `${makeJwt()}A`],
   ])('refuses %s as token_invalid', async (_, token) => {
     const verifier = verifierFor()
     await expect(verifier.verify(token)).rejects.toMatchObject({
