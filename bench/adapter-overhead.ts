@@ -15,7 +15,7 @@
 import PocketBase from 'pocketbase'
 import { createAuthClient, createDbInterface } from './library.js'
 import type { BenchServer } from './fixture.js'
-import { median, ms, percentile, printTable } from './stats.js'
+import { median, ms, percentile, printTable, seededRandom, shuffled } from './stats.js'
 
 type Variant =
   'adapter' | 'adapter, timeoutMs: 0' | 'bare SDK' | 'bare SDK, defaults' | 'bare SDK + timeout' | 'raw fetch'
@@ -156,28 +156,6 @@ export async function runAdapterOverhead(
     })),
   )
   return results
-}
-
-/** A small deterministic PRNG (mulberry32), so every run shuffles the same way. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
-/** A shuffled copy of `items` (Fisher-Yates). */
-function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const copy = [...items]
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    ;[copy[i], copy[j]] = [copy[j]!, copy[i]!]
-  }
-  return copy
 }
 
 function perVariant(value: (variant: Variant) => number): Record<Variant, number> {

@@ -66,8 +66,8 @@ const BENCHMARKS: readonly Benchmark[] = [
     run: () =>
       runServerBench(
         quick
-          ? { users: 200, requestsPerUser: 5, concurrency: 64, burst: 500, hitCalls: 20_000 }
-          : { users: 1_000, requestsPerUser: 20, concurrency: 64, burst: 500, hitCalls: 200_000 },
+          ? { users: 200, rounds: 1, requestsPerUser: 5, concurrency: 64, burst: 500, hitCalls: 20_000 }
+          : { users: 1_000, rounds: 3, requestsPerUser: 20, concurrency: 64, burst: 500, hitCalls: 200_000 },
       ),
   },
 ]

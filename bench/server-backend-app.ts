@@ -49,6 +49,11 @@ app.get('/none/me', (_req, res) => {
 app.get('/verifier/stats', (_req, res) => {
   res.json(verifier.stats())
 })
+/** Empties the verifier's cache, so that each round of the benchmark confirms every token anew. */
+app.post('/verifier/clear', (_req, res) => {
+  verifier.clear()
+  res.status(204).end()
+})
 /** CPU time this process has used, in µs: the load generator reads it before and after each run. */
 app.get('/cpu', (_req, res) => {
   const { user, system } = process.cpuUsage()
