@@ -66,6 +66,8 @@ const NOT_A_SESSION = new Set([
  */
 export class RequestAuthClient extends AuthClient {
   readonly #parts: RequestAuthParts
+  /** The confirmation of an official-SDK cookie under way: concurrent `getSession()` calls share it. */
+  #adopting: Promise<AuthSession | null> | undefined
 
   /**
    * @internal Use `createRequestAuth()`.
@@ -102,7 +104,12 @@ export class RequestAuthClient extends AuthClient {
   async getSession(options?: { signal?: AbortSignal }): Promise<AuthSession | null> {
     const { store, jar, now, refreshAfterShare, logger } = this.#parts
     const legacy = store.takeLegacyToken()
-    if (legacy !== undefined) return this.#adoptOfficialCookie(legacy, options?.signal)
+    if (legacy !== undefined) {
+      this.#adopting = this.#adoptOfficialCookie(legacy, options?.signal).finally(() => {
+        this.#adopting = undefined
+      })
+    }
+    if (this.#adopting !== undefined) return this.#adopting
     const session = this.session
     if (session === null) return null
     const expired = now() >= session.expiresAt
@@ -391,7 +398,10 @@ export class RequestAuthClient extends AuthClient {
         refreshRequest(config, config.collection, token, signal === undefined ? undefined : { signal }),
       )
     } catch (error) {
-      if (!isAuthError(error) || !NOT_A_SESSION.has(error.code)) throw error
+      if (!isAuthError(error) || !NOT_A_SESSION.has(error.code)) {
+        this.#parts.store.returnLegacyToken(token) // an outage: a later getSession() of this request asks again
+        throw error
+      }
       this.#parts.store.deleteCookies()
       return null
     }

@@ -49,6 +49,8 @@ export class CookieSessionStore implements TokenStore {
   #loaded = false
   #session: AuthSession | null = null
   #legacyToken: string | undefined
+  /** Whether this request ended the session (`clear()`): a given-back legacy token is dropped then. */
+  #ended = false
 
   /**
    * @param jar - the request's cookies
@@ -87,6 +89,7 @@ export class CookieSessionStore implements TokenStore {
   /** Forgets the session and deletes its cookie and chunks. */
   clear(): void {
     this.#loaded = true
+    this.#ended = true
     this.#session = null
     this.#legacyToken = undefined
     this.deleteCookies()
@@ -102,6 +105,17 @@ export class CookieSessionStore implements TokenStore {
     const token = this.#legacyToken
     this.#legacyToken = undefined
     return token
+  }
+
+  /**
+   * Gives back a token taken by {@link takeLegacyToken} whose confirmation failed for a transient reason (an
+   * outage, a timeout, the caller's abort), so a later `getSession()` in the same request tries again. Ignored
+   * once this request holds a session of its own or has ended it.
+   *
+   * @param token - the token `takeLegacyToken()` returned
+   */
+  returnLegacyToken(token: string): void {
+    if (this.#session === null && this.#legacyToken === undefined && !this.#ended) this.#legacyToken = token
   }
 
   /** Deletes the session cookie and every chunk of it that is present, whatever their content. */

@@ -172,6 +172,26 @@ describe("the official SDK's pb_auth cookie", () => {
     expect(client(browser).auth.session?.token).toBe(session?.token)
   })
 
+  it('an outage keeps it: each later getSession() of the request asks again, concurrent ones share one request', async () => {
+    pb.reset()
+    const browser = new FakeBrowser(now)
+    browser.put('pb_auth', legacy(makeJwt({}, clock)))
+    pb.answer('auth-refresh', () => {
+      throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })
+    })
+    const { auth } = client(browser)
+    const before = pb.count('auth-refresh')
+    const [first, second] = await Promise.allSettled([auth.getSession(), auth.getSession()])
+    expect(pb.count('auth-refresh')).toBe(before + 1)
+    for (const outcome of [first, second]) expect(outcome).toMatchObject({ reason: { code: 'network' } })
+    await expect(auth.getSession()).rejects.toMatchObject({ code: 'network' }) // not null: still unknown
+    expect(pb.count('auth-refresh')).toBe(before + 2)
+    expect(browser.names()).toEqual(['pb_auth']) // an outage deletes nothing
+    pb.reset()
+    expect((await auth.getSession())?.recordId).toBe('record1234567ab')
+    expect(browser.get('pb_auth')?.startsWith('v1~')).toBe(true)
+  })
+
   it('is deleted when PocketBase rejects its token', async () => {
     pb.reset()
     const browser = new FakeBrowser(now)
