@@ -1,10 +1,10 @@
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
-import { RateLimitedError, UnexpectedResponseError } from '../errors/protocol.js'
+import { UnexpectedResponseError } from '../errors/protocol.js'
 import { NotAuthenticatedError, TokenExpiredError } from '../errors/session-errors.js'
 import { AbortedError, NetworkError, TimeoutError } from '../errors/transport.js'
 import { disposedError } from '../lifecycle/disposed.js'
+import { retryDelayAfter } from '../lifecycle/failures.js'
 import type { TokenOrigin } from '../lifecycle/token-keeper.js'
-import { backoffDelayMs, RETRY_POLICY } from '../scheduler/backoff.js'
 import { SingleTimer } from '../scheduler/timer.js'
 import type { AuthSession, SignedOutReason } from '../session/types.js'
 import { identityOf, REALTIME_TIMING, submitSubscriptions, type RealtimeDeps } from './connection-deps.js'
@@ -323,9 +323,7 @@ export class RealtimeConnection {
     // Nothing left (the first attempt failed): its callers have the error; `disconnected` still says why.
     if (this.#subs.size === 0) return this.#end('idle', false, error, false)
     this.#failures = stable ? 1 : this.#failures + 1
-    const retryAfter =
-      error instanceof RateLimitedError ? Math.min(error.retryAfterMs ?? 0, RETRY_POLICY.retryAfterMaxMs) : 0
-    const retryInMs = stable ? 0 : Math.max(backoffDelayMs(this.#failures - 1), retryAfter)
+    const retryInMs = stable ? 0 : retryDelayAfter(error, this.#failures)
     this.#resumed = true
     this.#state = 'retrying'
     this.#deps.config.logger.warn('realtime disconnected', { code: error.code, retryInMs })
