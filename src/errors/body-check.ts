@@ -5,7 +5,7 @@ import { requestLabel } from './request-label.js'
 
 /**
  * The `unexpected_response` error for one thing wrong with a response: its message names the request (method
- * and URL, when known) and then the problem; it carries the exchange, its status and the one issue.
+ * and URL, when known) and then the problem; it carries the exchange (and so its status) and the one issue.
  *
  * @param exchange - the request the response answered; without it the message is `problem` alone
  * @param problem - what is wrong, naming the field, never its value
@@ -20,8 +20,7 @@ export function responseProblem(
   return new UnexpectedResponseError(
     exchange === undefined ? problem : `${requestLabel(exchange)}: ${problem}`,
     {
-      ...(exchange === undefined ? {} : { exchange }),
-      ...(exchange?.status === undefined ? {} : { status: exchange.status }),
+      exchange,
       issues: [issue],
     },
   )

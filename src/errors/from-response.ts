@@ -78,7 +78,7 @@ export function errorFromResponse(
   const serverMessage = readText(body, 'message')
   const shownMessage = serverMessage === undefined ? undefined : cleanServerText(serverMessage)
   const where = `${requestLabel(exchange)} (${status})`
-  const options = { status, exchange }
+  const options = { exchange }
 
   if (status === 401) {
     const mfaId = readText(body, 'mfaId')
@@ -122,7 +122,7 @@ function badRequest(
   shownMessage: string | undefined,
   body: unknown,
   context: ResponseContext,
-  options: { status: number; exchange: FailedExchange },
+  options: { exchange: FailedExchange },
 ): AuthError {
   const fieldErrors = flattenFieldErrors(readData(body))
   const message = `${where}: ${shownMessage ?? 'bad request'}`

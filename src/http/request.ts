@@ -126,10 +126,7 @@ export async function pocketBaseRequest(
     const withStatus = { ...exchangeBase, ...(status === undefined ? {} : { status }) }
     const refuse = (reason: string): UnexpectedResponseError => {
       discardBody(response)
-      return new UnexpectedResponseError(`${where}: ${reason}`, {
-        ...(status === undefined ? {} : { status }),
-        exchange: withStatus,
-      })
+      return new UnexpectedResponseError(`${where}: ${reason}`, { exchange: withStatus })
     }
     const refused = refusedResponse(response)
     if (refused !== undefined) throw refuse(refused)
@@ -150,7 +147,7 @@ export async function pocketBaseRequest(
     if (parsed === INVALID_JSON && response.status < 500 && !STATUS_ONLY.has(response.status)) {
       throw new UnexpectedResponseError(
         `${where}: the response body (status ${response.status}) is not valid JSON`,
-        { status: response.status, exchange },
+        { exchange },
       )
     }
     if (!response.ok) {

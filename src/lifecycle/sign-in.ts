@@ -126,7 +126,6 @@ export class SignInRunner {
     if (!this.#state.isLatestSignIn(intent)) return superseded(factor, error)
     const expiresAt = error.expiresAt ?? (duration === undefined ? undefined : config.now() + duration * 1000)
     const enriched = new MfaRequiredError(error.mfaId, factor, expiresAt, {
-      ...(error.status === undefined ? {} : { status: error.status }),
       ...(error.exchange === undefined ? {} : { exchange: error.exchange }),
       ...(error.secondFactor === undefined ? {} : { secondFactor: error.secondFactor }),
     })
