@@ -95,7 +95,7 @@ export class RealtimeConnection {
     })
     if (!isNew && this.#state === 'open' && !this.#subs.isWaiting(key)) return
     const accepted = this.#subs.wait(key, handler)
-    if (this.#state === 'idle' || this.#state === 'closed') this.#connect()
+    if (!this.#active) this.#connect()
     // Connected: submit now. Still opening (or retrying): the submission after PB_CONNECT takes it.
     else if (this.#clientId !== undefined) this.#requestSubmit('caller', false)
     return accepted
@@ -130,9 +130,7 @@ export class RealtimeConnection {
    * @returns `true` while the handler is subscribed and the connection is not ended
    */
   delivers(key: string, handler: RecordHandler): boolean {
-    return (
-      this.#state !== 'idle' && this.#state !== 'closed' && this.#subs.handlersOf(key)?.has(handler) === true
-    )
+    return this.#active && this.#subs.handlersOf(key)?.has(handler) === true
   }
 
   /** Ends every subscription and the connection (`closed`); a later `subscribe` opens a new one. */
@@ -160,7 +158,7 @@ export class RealtimeConnection {
   }
 
   #onSignedOut(reason: SignedOutReason): void {
-    if (this.#state === 'idle' || this.#state === 'closed') return
+    if (!this.#active) return
     const error =
       reason === 'logout'
         ? new NotAuthenticatedError('realtime: signed out by logout(); subscriptions paused')
@@ -175,9 +173,8 @@ export class RealtimeConnection {
    * Emits `disconnected` (with `error`) when a connection was active, and `error` when `report` says so.
    */
   #end(state: 'idle' | 'closed', keep: boolean, error?: AuthError, report = error !== undefined): void {
-    const wasActive = this.#state !== 'idle' && this.#state !== 'closed'
+    const wasActive = this.#active
     this.#stopStream()
-    this.#timer.cancel()
     this.#failures = 0
     this.#subs.rejectAll(error ?? new AbortedError('realtime: the connection was closed'))
     if (!keep) this.#subs.clear()
@@ -193,8 +190,15 @@ export class RealtimeConnection {
     if (report && error !== undefined) this.events.emit('error', error)
   }
 
+  /** Whether a connection is wanted: connecting, open or retrying (not `idle` or `closed`). */
+  get #active(): boolean {
+    return this.#state !== 'idle' && this.#state !== 'closed'
+  }
+
+  /** Stops the stream and every timer of it (handshake, resubmission, reconnect); its callbacks are ignored. */
   #stopStream(): void {
     clearTimeout(this.#retry)
+    this.#timer.cancel()
     this.#generation++
     this.#abort?.abort()
     this.#abort = undefined
@@ -205,7 +209,6 @@ export class RealtimeConnection {
 
   #connect(): void {
     this.#stopStream()
-    this.#timer.cancel()
     const generation = this.#generation
     const abort = (this.#abort = new AbortController())
     this.#state = 'connecting'
@@ -317,7 +320,6 @@ export class RealtimeConnection {
     const wasOpen = this.#state === 'open'
     const stable = wasOpen && this.#deps.config.now() - this.#openedAt >= REALTIME_TIMING.stableMs
     this.#stopStream()
-    this.#timer.cancel()
     // Callers waiting for this attempt learn its failure; what stays was accepted on an earlier connection.
     this.#subs.rejectAll(error)
     // Nothing left (the first attempt failed): its callers have the error; `disconnected` still says why.
