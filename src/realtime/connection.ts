@@ -7,7 +7,13 @@ import { retryDelayAfter } from '../lifecycle/failures.js'
 import type { TokenOrigin } from '../lifecycle/token-keeper.js'
 import { SingleTimer } from '../scheduler/timer.js'
 import type { AuthSession, SignedOutReason } from '../session/types.js'
-import { identityOf, REALTIME_TIMING, submitSubscriptions, type RealtimeDeps } from './connection-deps.js'
+import {
+  identityOf,
+  RESUBMIT_MS,
+  STABLE_MS,
+  submitSubscriptions,
+  type RealtimeDeps,
+} from './connection-deps.js'
 import { openEventStream } from './open-stream.js'
 import { RealtimeEmitter, type RealtimeState } from './realtime-events.js'
 import { parseRecordEvent, SubscriptionRegistry, type RecordHandler } from './subscriptions.js'
@@ -17,7 +23,7 @@ import type { StreamMessage } from './event-stream.js'
 /**
  * One realtime connection of a db-interface, carrying every subscription it has: opens the stream, submits the
  * subscriptions with a fresh token (again after every refresh or sign-in of the same user, and at least every
- * {@link REALTIME_TIMING.resubmitMs}), reconnects with backoff after a drop and resubmits everything, and ends
+ * {@link RESUBMIT_MS}), reconnects with backoff after a drop and resubmits everything, and ends
  * with the session.
  */
 export class RealtimeConnection {
@@ -310,15 +316,14 @@ export class RealtimeConnection {
       this.events.emit('connected', { resumed: this.#resumed })
       this.#resumed = false
     }
-    if (generation === this.#generation)
-      this.#timer.arm(REALTIME_TIMING.resubmitMs, () => this.#resubmit(true))
+    if (generation === this.#generation) this.#timer.arm(RESUBMIT_MS, () => this.#resubmit(true))
   }
 
   /** The stream (or a submission) of `generation` failed: reconnect with backoff, or go idle with nothing left. */
   #dropped(generation: number, error: AuthError): void {
     if (generation !== this.#generation) return
     const wasOpen = this.#state === 'open'
-    const stable = wasOpen && this.#deps.config.now() - this.#openedAt >= REALTIME_TIMING.stableMs
+    const stable = wasOpen && this.#deps.config.now() - this.#openedAt >= STABLE_MS
     this.#stopStream()
     // Callers waiting for this attempt learn its failure; what stays was accepted on an earlier connection.
     this.#subs.rejectAll(error)
