@@ -134,16 +134,22 @@ export class TokenKeeper {
    *
    * @param call - sends the request with the token it is given
    * @param origin - who asks for the first token
+   * @param wait - how the caller waits for each token, e.g. giving up when its signal aborts (a shared refresh
+   * goes on for everyone else); @default waits until the token is there
    * @returns what `call` resolves
-   * @throws {AuthError} what `getToken`, `recoverRejected` or the second `call` throw.
+   * @throws {AuthError} what `getToken`, `recoverRejected`, `wait` or the second `call` throw.
    */
-  async withToken<T>(call: (token: string) => Promise<T>, origin: TokenOrigin = 'caller'): Promise<T> {
-    const token = await this.getToken(origin)
+  async withToken<T>(
+    call: (token: string) => Promise<T>,
+    origin: TokenOrigin = 'caller',
+    wait: (pending: Promise<string>) => Promise<string> = (pending) => pending,
+  ): Promise<T> {
+    const token = await wait(this.getToken(origin))
     try {
       return await call(token)
     } catch (error) {
       if (!isAuthError(error) || error.code !== 'token_expired') throw error
-      return call(await this.recoverRejected(token))
+      return call(await wait(this.recoverRejected(token)))
     }
   }
 
