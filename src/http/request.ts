@@ -19,7 +19,7 @@ export interface PocketBaseRequest {
   /** JSON body. */
   readonly body?: unknown
   /** Sent as the raw `Authorization` header (PocketBase also accepts `Bearer`). */
-  readonly token?: string
+  readonly token?: string | undefined
   /** The caller's signal. */
   readonly signal?: AbortSignal | undefined
   /** How to read an ambiguous error answer. @default { kind: 'other' } */
