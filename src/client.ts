@@ -325,7 +325,7 @@ export class AuthClient {
         (token) =>
           impersonateRequest(life.config, token, recordId, collection, {
             ...rest,
-            ...(signalToUse === undefined ? {} : { signal: signalToUse }),
+            signal: signalToUse,
           }),
         origin,
       )
@@ -496,9 +496,8 @@ export class AuthClient {
     if (this.#life.disposed) throw disposedError(method)
   }
 
-  #withLink(options: OAuth2SignInOptions | undefined): OAuth2SignInOptions & { token?: string } {
-    const token = options?.link === true ? this.#life.state.current?.token : undefined
-    return { ...options, ...(token === undefined ? {} : { token }) }
+  #withLink(options: OAuth2SignInOptions | undefined): OAuth2SignInOptions & { token: string | undefined } {
+    return { ...options, token: options?.link === true ? this.#life.state.current?.token : undefined }
   }
 }
 

@@ -57,27 +57,19 @@ export type AuthEventName = keyof AuthEvents
 export type AuthEventListener<K extends AuthEventName> = (payload: AuthEvents[K]) => void
 
 /**
- * A typed event emitter whose listeners can never break the emitter: a throwing (or rejecting) listener is
- * reported through `onListenerError`, and listeners are never awaited. A map of sets, created on the first
- * subscription, so a client nobody listens to pays nothing.
+ * A typed event emitter whose listeners can never break it: listeners (and the handlers given to `call`) are
+ * called synchronously, in subscription order, and never awaited; one that throws or rejects goes to
+ * `listenerFailed` instead. A map of sets, created on the first subscription, so an emitter nobody listens to
+ * pays nothing. The client's events and `db.realtime`'s differ only in what a failing listener does.
  */
-export class AuthEventEmitter {
-  #listeners: Map<AuthEventName, Set<(payload: never) => void>> | undefined
-  readonly #onError: Logger | ((error: unknown, event: AuthEventName) => void)
+export abstract class SafeEmitter<Events extends { error: Error }> {
+  #listeners: Map<keyof Events, Set<(payload: never) => unknown>> | undefined
+  /** Where a failing listener is reported (without the error itself). */
+  protected readonly logger: Logger
 
-  /**
-   * @param onError - where a listener's failure goes: a handler, or a `Logger` (then it is logged, without
-   * the error itself, and re-emitted as an `error` event unless it came from an `error` listener).
-   */
-  constructor(onError: Logger | ((error: unknown, event: AuthEventName) => void)) {
-    this.#onError = onError
-  }
-
-  #onListenerError(error: unknown, event: AuthEventName): void {
-    const onError = this.#onError
-    if (typeof onError === 'function') return onError(error, event)
-    onError.error('an event listener threw', { event })
-    if (event !== 'error') this.emit('error', error instanceof Error ? error : new Error(String(error)))
+  /** @param logger - where a failing listener is reported, see `listenerFailed` */
+  constructor(logger: Logger) {
+    this.logger = logger
   }
 
   /**
@@ -87,21 +79,15 @@ export class AuthEventEmitter {
    * @param listener - called with the event's payload
    * @returns a function that unsubscribes this listener
    */
-  on<K extends AuthEventName>(event: K, listener: AuthEventListener<K>): () => void {
+  on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): () => void {
     this.#listeners ??= new Map()
     let set = this.#listeners.get(event)
     if (set === undefined) this.#listeners.set(event, (set = new Set()))
-    const safe = (payload: AuthEvents[K]): void => {
-      try {
-        const result: unknown = listener(payload)
-        if (result instanceof Promise) result.catch((error: unknown) => this.#onListenerError(error, event))
-      } catch (error) {
-        this.#onListenerError(error, event)
-      }
-    }
-    set.add(safe)
+    // A wrapper of its own: the same function subscribed twice is two subscriptions.
+    const own = (payload: Events[K]): unknown => listener(payload)
+    set.add(own)
     return () => {
-      set.delete(safe)
+      set.delete(own)
     }
   }
 
@@ -111,14 +97,60 @@ export class AuthEventEmitter {
    * @param event - the event's name
    * @param payload - passed to every listener
    */
-  emit<K extends AuthEventName>(event: K, payload: AuthEvents[K]): void {
+  emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const set = this.#listeners?.get(event)
     if (set === undefined) return
-    for (const listener of [...set]) (listener as (payload: AuthEvents[K]) => void)(payload)
+    for (const listener of [...set]) this.call(listener as (payload: Events[K]) => unknown, payload, event)
+  }
+
+  /**
+   * Calls a listener or a handler so that its failure, thrown or as a rejected promise, goes to
+   * `listenerFailed` instead of escaping.
+   *
+   * @param fn - the listener or handler
+   * @param payload - its argument
+   * @param event - the event it listens to, or `undefined` for a handler that is not a listener
+   */
+  call<P>(fn: (payload: P) => unknown, payload: P, event?: keyof Events): void {
+    try {
+      const result = fn(payload)
+      if (result instanceof Promise) result.catch((error: unknown) => this.listenerFailed(error, event))
+    } catch (error) {
+      this.listenerFailed(error, event)
+    }
   }
 
   /** Drops every listener. */
   removeAll(): void {
     this.#listeners = undefined
+  }
+
+  /**
+   * What happens when a listener or handler threw or rejected.
+   *
+   * @param error - what it threw
+   * @param event - the event it listened to; `undefined` for a handler given to `call` without one
+   */
+  protected abstract listenerFailed(error: unknown, event: keyof Events | undefined): void
+}
+
+/**
+ * A thrown value as an `Error`, for an `error` event.
+ *
+ * @param value - anything thrown
+ * @returns `value` when it is an `Error`, else an `Error` with its text as the message
+ */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
+}
+
+/**
+ * The client's typed event emitter: a failing listener is logged (without the error itself) and re-emitted as
+ * an `error` event, unless it was an `error` listener.
+ */
+export class AuthEventEmitter extends SafeEmitter<AuthEvents> {
+  protected override listenerFailed(error: unknown, event: AuthEventName | undefined): void {
+    this.logger.error('an event listener threw', { event })
+    if (event !== 'error') this.emit('error', asError(error))
   }
 }

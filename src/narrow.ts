@@ -25,16 +25,6 @@ export function isNonEmptyString(value: unknown): value is string {
 }
 
 /**
- * A function.
- *
- * @param value - anything
- * @returns whether `value` is a function
- */
-export function isFunction(value: unknown): value is (...args: never[]) => unknown {
-  return typeof value === 'function'
-}
-
-/**
  * An object that has a function under each of `names`.
  *
  * @param value - anything
@@ -42,7 +32,7 @@ export function isFunction(value: unknown): value is (...args: never[]) => unkno
  * @returns whether `value` is a non-array object with a function under every name
  */
 export function hasMethods(value: unknown, names: readonly string[]): boolean {
-  return isObject(value) && names.every((name) => isFunction(value[name]))
+  return isObject(value) && names.every((name) => typeof value[name] === 'function')
 }
 
 /**

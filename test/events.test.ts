@@ -1,6 +1,7 @@
 import { http } from 'msw'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AuthEventEmitter, type AuthEventName } from '../src/events.js'
+import { silentLogger } from '../src/logger.js'
 import { createAuthClient, type AuthClient, type AuthSession, type LogContext } from '../src/index.js'
 import { makeAuthResponse } from './helpers/factories.js'
 import { PB_URL, pbJson, pbUrl, useMswServer } from './helpers/msw.js'
@@ -8,9 +9,14 @@ import { PB_URL, pbJson, pbUrl, useMswServer } from './helpers/msw.js'
 const { server } = useMswServer()
 
 describe('AuthEventEmitter', () => {
-  const errors: { error: unknown; event: AuthEventName }[] = []
-  const emitter = (): AuthEventEmitter =>
-    new AuthEventEmitter((error, event) => errors.push({ error, event }))
+  const errors: { error: unknown; event: AuthEventName | undefined }[] = []
+  /** Records each listener failure instead of logging and re-emitting it (the client tests below check that). */
+  class RecordingEmitter extends AuthEventEmitter {
+    protected override listenerFailed(error: unknown, event: AuthEventName | undefined): void {
+      errors.push({ error, event })
+    }
+  }
+  const emitter = (): AuthEventEmitter => new RecordingEmitter(silentLogger)
   afterEach(() => {
     errors.length = 0
   })

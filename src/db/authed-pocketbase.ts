@@ -1,5 +1,4 @@
 import PocketBase, { type BaseAuthStore, type SendOptions } from 'pocketbase'
-import { isAuthError } from '../errors/auth-error.js'
 import type { UnexpectedResponseError } from '../errors/protocol.js'
 import { AbortedError } from '../errors/transport.js'
 import { RequestDeadline } from '../http/request-deadline.js'
@@ -9,10 +8,15 @@ import { fromPocketBaseError } from './pocketbase-errors.js'
 
 /** What the adapter needs from an `AuthClient`'s token keeper. */
 export interface TokenSource {
-  /** A token for a call, refreshed or signed in first when due (see `AuthClient.getToken`). */
-  getToken(origin: 'caller'): Promise<string>
-  /** The client's one path for a token the server rejected: a token to retry with, or a typed error. */
-  recoverRejected(token: string): Promise<string>
+  /**
+   * Runs `call` with a token, refreshed or signed in first when due; when the server rejects it, the client's one
+   * path for rejected tokens gives another, and `call` runs once more (see `TokenKeeper.withToken`).
+   */
+  withToken<T>(
+    call: (token: string) => Promise<T>,
+    origin: 'caller',
+    wait: ((pending: Promise<string>) => Promise<string>) | undefined,
+  ): Promise<T>
 }
 
 /** Connection settings the adapter copies from the client. */
@@ -77,18 +81,16 @@ export class AuthedPocketBase extends PocketBase {
   override async send<T>(path: string, options: SendOptions): Promise<T> {
     const signal = options.signal ?? undefined
     if (signal?.aborted === true) throw new AbortedError(callerAborted(path, options))
+    // A rejected token takes the same path as getToken(): refresh, renew an impersonated child, or end a session
+    // that cannot be; concurrent callers rejected with the same token share one refresh and retry with its token.
     // The caller's signal ends its wait for a token at once; a shared refresh goes on for everyone else.
-    const wait = <R>(promise: Promise<R>): Promise<R> =>
-      signal === undefined ? promise : abandonOnAbort(promise, signal, callerAborted(path, options))
-    const token = await wait(this.#auth.getToken('caller'))
-    try {
-      return await this.#sendOnce<T>(path, options, token)
-    } catch (error) {
-      if (!isAuthError(error) || error.code !== 'token_expired') throw error
-      // The same path as getToken(): refresh, renew an impersonated child, or end a session that cannot be;
-      // concurrent callers rejected with the same token share one refresh and retry with its token.
-      return this.#sendOnce<T>(path, options, await wait(this.#auth.recoverRejected(token)))
-    }
+    return this.#auth.withToken(
+      (token) => this.#sendOnce<T>(path, options, token),
+      'caller',
+      signal === undefined
+        ? undefined
+        : (pending) => abandonOnAbort(pending, signal, callerAborted(path, options)),
+    )
   }
 
   /** The client's `fetch`; without one, a per-call `fetch` from the SDK options; else the global one. */

@@ -13,6 +13,7 @@ import { ConfigError } from '../errors/config-error.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
 import { cleanServerText } from '../errors/server-text.js'
 import { InputCheck } from '../flows/input.js'
+import { collectionPath } from '../http/request.js'
 import type { SessionLifecycle } from '../lifecycle/session-lifecycle.js'
 import { isObject } from '../narrow.js'
 import type { RealtimeConnection } from '../realtime/connection.js'
@@ -158,9 +159,8 @@ export class DbCollection<T = RecordModel> {
    * @returns the record, validated by the collection's schema when it has one
    * @throws {NotFoundError} `not_found`
    */
-  async getOne(id: string, options?: RecordOptions): Promise<T> {
-    const record = await this.#read('GET', `records/${id}`, () => this.#service.getOne<unknown>(id, options))
-    return this.#check(record, 'GET', `records/${id}`)
+  getOne(id: string, options?: RecordOptions): Promise<T> {
+    return this.#readOne('GET', `records/${id}`, () => this.#service.getOne<unknown>(id, options))
   }
 
   /**
@@ -171,11 +171,8 @@ export class DbCollection<T = RecordModel> {
    * @returns the first match, validated by the collection's schema when it has one
    * @throws {NotFoundError} `not_found` when nothing matches
    */
-  async getFirstListItem(filter: string, options?: RecordListOptions): Promise<T> {
-    const record = await this.#read('GET', 'records', () =>
-      this.#service.getFirstListItem<unknown>(filter, options),
-    )
-    return this.#check(record, 'GET', 'records')
+  getFirstListItem(filter: string, options?: RecordListOptions): Promise<T> {
+    return this.#readOne('GET', 'records', () => this.#service.getFirstListItem<unknown>(filter, options))
   }
 
   /**
@@ -186,9 +183,8 @@ export class DbCollection<T = RecordModel> {
    * @returns the created record, validated by the collection's schema when it has one
    * @throws {ValidationError} `validation_failed`
    */
-  async create(body: RecordBody<T>, options?: RecordOptions): Promise<T> {
-    const record = await this.#read('POST', 'records', () => this.#service.create<unknown>(body, options))
-    return this.#check(record, 'POST', 'records')
+  create(body: RecordBody<T>, options?: RecordOptions): Promise<T> {
+    return this.#readOne('POST', 'records', () => this.#service.create<unknown>(body, options))
   }
 
   /**
@@ -200,11 +196,8 @@ export class DbCollection<T = RecordModel> {
    * @returns the updated record, validated by the collection's schema when it has one
    * @throws {ValidationError} `validation_failed`
    */
-  async update(id: string, body: RecordBody<T>, options?: RecordOptions): Promise<T> {
-    const record = await this.#read('PATCH', `records/${id}`, () =>
-      this.#service.update<unknown>(id, body, options),
-    )
-    return this.#check(record, 'PATCH', `records/${id}`)
+  update(id: string, body: RecordBody<T>, options?: RecordOptions): Promise<T> {
+    return this.#readOne('PATCH', `records/${id}`, () => this.#service.update<unknown>(id, body, options))
   }
 
   /**
@@ -251,7 +244,7 @@ export class DbCollection<T = RecordModel> {
   }
 
   #path(action: string): string {
-    return `/api/collections/${encodeURIComponent(this.#name)}/${action}`
+    return collectionPath(this.#name, action)
   }
 
   /** How messages name a request of this collection: method and URL, without query string. */
@@ -259,7 +252,9 @@ export class DbCollection<T = RecordModel> {
     return `${method} ${this.#baseUrl}${this.#path(action)}`
   }
 
-  #check(record: unknown, method: string, action: string): T | Promise<T> {
+  /** One record from a `pocketbase` SDK call, checked by the collection's schema when it has one. */
+  async #readOne(method: string, action: string, call: () => Promise<unknown>): Promise<T> {
+    const record = await this.#read(method, action, call)
     return this.#schema === undefined ? (record as T) : this.#validate(record, method, action)
   }
 

@@ -1,4 +1,4 @@
-import { base64url } from 'jose'
+import { decodeJwt } from 'jose'
 import type { ResolvedConfig } from '../config.js'
 import { UnexpectedResponseError } from '../errors/protocol.js'
 import { pocketBaseRequest, type PocketBaseResponse } from '../http/request.js'
@@ -107,14 +107,13 @@ export class FileTokens {
 
   /** When the file token expires on the local clock; `undefined` when its `exp` cannot be read (used once). */
   #localExpiry(token: string, response: PocketBaseResponse): number | undefined {
-    let claims: unknown
+    let exp: unknown
     try {
-      claims = JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1] ?? '')))
+      exp = decodeJwt(token).exp
     } catch {
-      // Not a readable JWT (the decoder's message could quote it): used once, not kept.
+      // Not a readable JWT (the decoder's cause could quote it): used once, not kept.
       return undefined
     }
-    const exp = isObject(claims) ? claims.exp : undefined
     if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined
     const offset = serverClockOffsetMs(response.headers.get('date'), response.receivedAt)
     const applied = boundedClockOffsetMs(offset, this.#config.maxClockSkewSeconds * 1000) ?? 0

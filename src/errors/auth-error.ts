@@ -28,13 +28,13 @@ export interface FailedExchange {
 export interface AuthErrorOptions {
   /** The underlying failure. Kept as `error.cause`; never contains a secret. */
   cause?: unknown
-  /** HTTP status of the response that caused the error, if any. */
+  /** HTTP status of the response that caused the error, if any. @default `exchange.status` */
   status?: number
   /**
    * The failed exchange; stored in a private field, so neither logging, `JSON.stringify` nor
    * `util.inspect(error, { showHidden: true })` can dump a body.
    */
-  exchange?: FailedExchange
+  exchange?: FailedExchange | undefined
 }
 
 /**
@@ -61,7 +61,8 @@ export abstract class AuthError extends Error {
   constructor(message: string, options: AuthErrorOptions = {}) {
     super(stripControlCharacters(message), options.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
-    if (options.status !== undefined) this.status = options.status
+    const status = options.status ?? options.exchange?.status
+    if (status !== undefined) this.status = status
     this.#exchange = options.exchange
   }
 

@@ -1,7 +1,30 @@
 import { isNonEmptyString, isObject } from '../narrow.js'
 import type { FailedExchange } from './auth-error.js'
-import { UnexpectedResponseError } from './protocol.js'
+import { UnexpectedResponseError, type ResponseIssue } from './protocol.js'
 import { requestLabel } from './request-label.js'
+
+/**
+ * The `unexpected_response` error for one thing wrong with a response: its message names the request (method
+ * and URL, when known) and then the problem; it carries the exchange (and so its status) and the one issue.
+ *
+ * @param exchange - the request the response answered; without it the message is `problem` alone
+ * @param problem - what is wrong, naming the field, never its value
+ * @param issue - the field's path and what it must be
+ * @returns the error to throw
+ */
+export function responseProblem(
+  exchange: FailedExchange | undefined,
+  problem: string,
+  issue: ResponseIssue,
+): UnexpectedResponseError {
+  return new UnexpectedResponseError(
+    exchange === undefined ? problem : `${requestLabel(exchange)}: ${problem}`,
+    {
+      exchange,
+      issues: [issue],
+    },
+  )
+}
 
 /**
  * Checks an untrusted response body field by field, as oauth4webapi does: the first field that fails throws
@@ -36,13 +59,10 @@ export class BodyCheck {
    * @throws {UnexpectedResponseError} `unexpected_response`, with one issue naming `field`.
    */
   fail(field: string, expectation: string): never {
-    const exchange = this.#exchange
     const subject = field === '' ? '"response" body' : `"response" body "${field}" property`
-    const where = exchange === undefined ? '' : `${requestLabel(exchange)}: `
-    throw new UnexpectedResponseError(`${where}${subject} must be ${expectation}`, {
-      ...(exchange?.status === undefined ? {} : { status: exchange.status }),
-      ...(exchange === undefined ? {} : { exchange }),
-      issues: [{ path: field === '' ? '(body)' : field, message: `must be ${expectation}` }],
+    throw responseProblem(this.#exchange, `${subject} must be ${expectation}`, {
+      path: field === '' ? '(body)' : field,
+      message: `must be ${expectation}`,
     })
   }
 

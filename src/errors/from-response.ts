@@ -38,20 +38,18 @@ const MFA_MESSAGES: ReadonlyMap<string, InvalidCredentialsReason> = new Map([
   ['Invalid MFA session.', 'mfa_session_mismatch'],
 ])
 
-/**
- * Bounds on flattening a 400's `data` into `fieldErrors`. PocketBase nests field errors at most 4 levels deep
- * (`rateLimits.rules.0.label`) and reports one per field; a body beyond these bounds is cut, never walked whole.
- */
-export const FIELD_ERROR_LIMITS = Object.freeze({
-  /** Levels of nesting below `data` that are read; deeper objects are skipped. */
-  maxDepth: 16,
-  /** Field errors kept; the rest are dropped. */
-  maxFieldErrors: 200,
-  /** Object entries looked at in all, field errors or not. */
-  maxEntries: 10_000,
-  /** Characters kept of a field path; a longer path is cut and ends with `…`. */
-  maxPathLength: 200,
-})
+// Bounds on flattening a 400's `data` into `fieldErrors`. PocketBase nests field errors at most 4 levels deep
+// (`rateLimits.rules.0.label`) and reports one per field; a body beyond these bounds is cut, never walked whole.
+// Plain constants rather than one frozen object: the minifier writes each number where it is used.
+
+/** Levels of nesting below `data` that are read; deeper objects are skipped. */
+export const MAX_FIELD_ERROR_DEPTH = 16
+/** Field errors kept; the rest are dropped. */
+export const MAX_FIELD_ERRORS = 200
+/** Object entries looked at in all, field errors or not. */
+export const MAX_FIELD_ERROR_ENTRIES = 10_000
+/** Characters kept of a field path; a longer path is cut and ends with `…`. */
+export const MAX_FIELD_PATH_LENGTH = 200
 
 /** The longest `mfaId` taken from a 401 (PocketBase's are 15 characters). */
 const MAX_MFA_ID_LENGTH = 255
@@ -78,7 +76,7 @@ export function errorFromResponse(
   const serverMessage = readText(body, 'message')
   const shownMessage = serverMessage === undefined ? undefined : cleanServerText(serverMessage)
   const where = `${requestLabel(exchange)} (${status})`
-  const options = { status, exchange }
+  const options = { exchange }
 
   if (status === 401) {
     const mfaId = readText(body, 'mfaId')
@@ -122,7 +120,7 @@ function badRequest(
   shownMessage: string | undefined,
   body: unknown,
   context: ResponseContext,
-  options: { status: number; exchange: FailedExchange },
+  options: { exchange: FailedExchange },
 ): AuthError {
   const fieldErrors = flattenFieldErrors(readData(body))
   const message = `${where}: ${shownMessage ?? 'bad request'}`
@@ -194,8 +192,9 @@ function readData(body: unknown): unknown {
 
 /**
  * Flattens PocketBase's (possibly nested) `data` object into `{ 'a.b.c': { code, message } }`, within
- * {@link FIELD_ERROR_LIMITS}: nesting deeper than `maxDepth` is skipped, and at most `maxFieldErrors` errors and
- * `maxEntries` entries are read, so no body (however deep or wide) can exhaust the stack or stall the loop.
+ * bounds: nesting deeper than {@link MAX_FIELD_ERROR_DEPTH} is skipped, and at most {@link MAX_FIELD_ERRORS} errors
+ * and {@link MAX_FIELD_ERROR_ENTRIES} entries are read, so no body (however deep or wide) can exhaust the stack or
+ * stall the loop.
  * Codes and messages are cut and stripped of control characters like any server text.
  *
  * @param data - PocketBase's `data` object, untrusted
@@ -209,7 +208,7 @@ function readData(body: unknown): unknown {
  */
 export function flattenFieldErrors(data: unknown, prefix = ''): Record<string, FieldError> {
   const result: Record<string, FieldError> = {}
-  const budget = { entries: FIELD_ERROR_LIMITS.maxEntries, errors: FIELD_ERROR_LIMITS.maxFieldErrors }
+  const budget = { entries: MAX_FIELD_ERROR_ENTRIES, errors: MAX_FIELD_ERRORS }
   collectFieldErrors(data, prefix, 0, result, budget)
   return result
 }
@@ -221,13 +220,13 @@ function collectFieldErrors(
   result: Record<string, FieldError>,
   budget: { entries: number; errors: number },
 ): void {
-  if (typeof data !== 'object' || data === null || depth > FIELD_ERROR_LIMITS.maxDepth) return
+  if (typeof data !== 'object' || data === null || depth > MAX_FIELD_ERROR_DEPTH) return
   for (const key in data) {
     if (!Object.hasOwn(data, key)) continue
     if (--budget.entries < 0 || budget.errors <= 0) return
     const value: unknown = (data as Record<string, unknown>)[key]
     if (typeof value !== 'object' || value === null) continue
-    const path = cleanServerText(prefix === '' ? key : `${prefix}.${key}`, FIELD_ERROR_LIMITS.maxPathLength)
+    const path = cleanServerText(prefix === '' ? key : `${prefix}.${key}`, MAX_FIELD_PATH_LENGTH)
     const { code, message } = value as { code?: unknown; message?: unknown }
     if (typeof code === 'string' && typeof message === 'string') {
       // defineProperty, not assignment: a key such as `__proto__` must stay a plain field.

@@ -10,7 +10,7 @@ export interface MfaRequiredErrorOptions extends AuthErrorOptions {
    * (finish with `totp.signIn(auth, { mfaId, code })`). @default undefined (PocketBase MFA: OTP, password or
    * OAuth2 with `{ mfaId }`)
    */
-  secondFactor?: 'totp'
+  secondFactor?: 'totp' | undefined
 }
 
 /**

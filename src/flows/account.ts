@@ -22,7 +22,7 @@ async function post(
     path: collectionPath(collection, action),
     body,
     signal: options?.signal,
-    ...(token === undefined ? {} : { token }),
+    token,
   })
 }
 

@@ -16,7 +16,7 @@ export interface ImpersonateOptions {
    */
   renew?: boolean
   /** Cancels the request. */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
 }
 
 /**

@@ -57,7 +57,8 @@ export function otpSignIn(
   return requestAuth(config, {
     path: collectionPath(collection, 'auth-with-otp'),
     query: authQuery(options),
-    body: { otpId, password: code, ...(options?.mfaId === undefined ? {} : { mfaId: options.mfaId }) },
+    // JSON leaves out an undefined mfaId.
+    body: { otpId, password: code, mfaId: options?.mfaId },
     signal: options?.signal,
     factor: 'otp',
     gated: true,

@@ -29,7 +29,8 @@ export function passwordSignIn(
   return requestAuth(config, {
     path: collectionPath(collection, 'auth-with-password'),
     query: authQuery(options),
-    body: { identity, password, ...(options?.mfaId === undefined ? {} : { mfaId: options.mfaId }) },
+    // JSON leaves out an undefined mfaId.
+    body: { identity, password, mfaId: options?.mfaId },
     signal: options?.signal,
     factor: 'password',
     gated: true,

@@ -19,7 +19,7 @@ export interface PocketBaseRequest {
   /** JSON body. */
   readonly body?: unknown
   /** Sent as the raw `Authorization` header (PocketBase also accepts `Bearer`). */
-  readonly token?: string
+  readonly token?: string | undefined
   /** The caller's signal. */
   readonly signal?: AbortSignal | undefined
   /** How to read an ambiguous error answer. @default { kind: 'other' } */
@@ -126,10 +126,7 @@ export async function pocketBaseRequest(
     const withStatus = { ...exchangeBase, ...(status === undefined ? {} : { status }) }
     const refuse = (reason: string): UnexpectedResponseError => {
       discardBody(response)
-      return new UnexpectedResponseError(`${where}: ${reason}`, {
-        ...(status === undefined ? {} : { status }),
-        exchange: withStatus,
-      })
+      return new UnexpectedResponseError(`${where}: ${reason}`, { exchange: withStatus })
     }
     const refused = refusedResponse(response)
     if (refused !== undefined) throw refuse(refused)
@@ -150,7 +147,7 @@ export async function pocketBaseRequest(
     if (parsed === INVALID_JSON && response.status < 500 && !STATUS_ONLY.has(response.status)) {
       throw new UnexpectedResponseError(
         `${where}: the response body (status ${response.status}) is not valid JSON`,
-        { status: response.status, exchange },
+        { exchange },
       )
     }
     if (!response.ok) {

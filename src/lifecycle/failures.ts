@@ -1,4 +1,6 @@
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
+import { RateLimitedError } from '../errors/protocol.js'
+import { retryDelayMs } from '../scheduler/backoff.js'
 
 /** Failures worth retrying by themselves: the server may answer differently in a moment. */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([
@@ -39,4 +41,18 @@ export function isUnreachable(error: AuthError): boolean {
 
 function transientCause(error: AuthError): boolean {
   return isAuthError(error.cause) && isTransient(error.cause)
+}
+
+/**
+ * How long to wait before trying again after `failures` failures in a row, the last one `error`: the backoff, or
+ * the server's `Retry-After` when `error` is a `rate_limited` that carried one (see `retryDelayMs`).
+ *
+ * @param error - the last failure
+ * @param failures - failures in a row so far, from 1
+ * @param noProgress - the last refresh answered with a token already expired by the local clock
+ * @returns the delay in whole milliseconds
+ */
+export function retryDelayAfter(error: AuthError, failures: number, noProgress = false): number {
+  const retryAfterMs = error instanceof RateLimitedError ? error.retryAfterMs : undefined
+  return retryDelayMs(failures, { retryAfterMs, noProgress })
 }

@@ -1,13 +1,12 @@
 import type { ResolvedConfig } from '../config.js'
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
-import { RateLimitedError } from '../errors/protocol.js'
 import type { AuthEventEmitter } from '../events.js'
-import { RETRY_POLICY, retryDelayMs } from '../scheduler/backoff.js'
+import { RETRY_POLICY } from '../scheduler/backoff.js'
 import { nextRefreshAt } from '../scheduler/next-refresh-at.js'
 import { SingleTimer } from '../scheduler/timer.js'
 import type { SessionState } from '../session/session-state.js'
 import type { AuthSession } from '../session/types.js'
-import { isTransient } from './failures.js'
+import { isTransient, retryDelayAfter } from './failures.js'
 import type { TokenKeeper } from './token-keeper.js'
 import type { TokenRefresher } from './token-refresher.js'
 
@@ -162,8 +161,7 @@ export class RefreshLoop {
       // A later sign-in or logout() superseded this one: nothing failed.
       if (this.#stopped || (isAuthError(error) && error.code === 'aborted')) return
       if (isAuthError(error) && isTransient(error) && this.#keeper.maySignInUnattended('background')) {
-        const retryAfterMs = error instanceof RateLimitedError ? error.retryAfterMs : undefined
-        const retryInMs = retryDelayMs(++this.#signInFailures, { retryAfterMs })
+        const retryInMs = retryDelayAfter(error, ++this.#signInFailures)
         this.#announce(error, true, retryInMs)
         this.#config.logger.warn('background sign-in failed; retrying', { code: error.code, retryInMs })
         return this.#timer.arm(retryInMs, () => this.#signInAgain())

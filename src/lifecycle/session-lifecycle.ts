@@ -135,9 +135,8 @@ export class SessionLifecycle implements SessionChangeHook {
     }
     const children = (this.#children ??= new Set())
     // Forget collected children now and then, so a long-lived parent does not keep their empty references.
-    if (children.size >= 64 && (children.size & (children.size - 1)) === 0) {
-      for (const ref of children) if (ref.deref() === undefined) children.delete(ref)
-    }
+    if (children.size >= 64 && (children.size & (children.size - 1)) === 0)
+      this.#forEachChild(() => undefined)
     children.add(new WeakRef(child))
   }
 
@@ -210,6 +209,7 @@ export class SessionLifecycle implements SessionChangeHook {
     return () => void callbacks.delete(callback)
   }
 
+  /** Runs `action` on every child not yet disposed, and forgets the children that were collected. */
   #forEachChild(action: (child: SessionLifecycle) => void): void {
     if (this.#children === undefined) return
     for (const ref of [...this.#children]) {

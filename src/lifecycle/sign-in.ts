@@ -126,9 +126,8 @@ export class SignInRunner {
     if (!this.#state.isLatestSignIn(intent)) return superseded(factor, error)
     const expiresAt = error.expiresAt ?? (duration === undefined ? undefined : config.now() + duration * 1000)
     const enriched = new MfaRequiredError(error.mfaId, factor, expiresAt, {
-      ...(error.status === undefined ? {} : { status: error.status }),
-      ...(error.exchange === undefined ? {} : { exchange: error.exchange }),
-      ...(error.secondFactor === undefined ? {} : { secondFactor: error.secondFactor }),
+      exchange: error.exchange,
+      secondFactor: error.secondFactor,
     })
     config.logger.info('MFA required', { collection: config.collection, firstFactor: factor })
     this.#events.emit('mfaRequired', { mfaId: enriched.mfaId, expiresAt, firstFactor: factor })
@@ -157,10 +156,16 @@ export class SignInRunner {
   }
 }
 
-/** The error of a sign-in that a later sign-in or `logout()` replaced while it ran. */
-function superseded(factor: FirstFactor, cause?: unknown): AbortedError {
+/**
+ * The error of a sign-in that a later sign-in or `logout()` replaced while it ran.
+ *
+ * @param kind - which sign-in: its first factor, or `credentials` for an unattended one
+ * @param cause - what it failed with meanwhile, if anything
+ * @returns `aborted`, saying so
+ */
+export function superseded(kind: FirstFactor | 'credentials', cause?: unknown): AbortedError {
   return new AbortedError(
-    `${factor} sign-in discarded: a later sign-in or logout() superseded it`,
+    `${kind} sign-in discarded: a later sign-in or logout() superseded it`,
     cause === undefined ? {} : { cause },
   )
 }

@@ -72,7 +72,10 @@ export class TokenKeeper {
   async getToken(origin: TokenOrigin = 'caller'): Promise<string> {
     this.#assertOpen('getToken')
     const session = this.#state.current
-    if (session === null) return (await this.#signInUnattended(origin, 'getToken')).token
+    if (session === null) {
+      if (!this.maySignInUnattended(origin)) throw new NotAuthenticatedError(this.#noSession())
+      return (await this.signInWithCredentials()).token
+    }
     const now = this.#config.now()
     if (!isRefreshDue(session, now, this.#config.refreshSkewSeconds)) return session.token
     if (!session.refreshable && !this.#refresher.canRenew) {
@@ -134,16 +137,22 @@ export class TokenKeeper {
    *
    * @param call - sends the request with the token it is given
    * @param origin - who asks for the first token
+   * @param wait - how the caller waits for each token, e.g. giving up when its signal aborts (a shared refresh
+   * goes on for everyone else); @default waits until the token is there
    * @returns what `call` resolves
-   * @throws {AuthError} what `getToken`, `recoverRejected` or the second `call` throw.
+   * @throws {AuthError} what `getToken`, `recoverRejected`, `wait` or the second `call` throw.
    */
-  async withToken<T>(call: (token: string) => Promise<T>, origin: TokenOrigin = 'caller'): Promise<T> {
-    const token = await this.getToken(origin)
+  async withToken<T>(
+    call: (token: string) => Promise<T>,
+    origin: TokenOrigin = 'caller',
+    wait: (pending: Promise<string>) => Promise<string> = (pending) => pending,
+  ): Promise<T> {
+    const token = await wait(this.getToken(origin))
     try {
       return await call(token)
     } catch (error) {
       if (!isAuthError(error) || error.code !== 'token_expired') throw error
-      return call(await this.recoverRejected(token))
+      return call(await wait(this.recoverRejected(token)))
     }
   }
 
@@ -187,24 +196,18 @@ export class TokenKeeper {
    */
   signInWithCredentials(): Promise<AuthSession> {
     if (this.#disposed) return Promise.reject(disposedError('getToken'))
-    return this.#unattended.run(this.#noSessionMessage('getToken'))
+    return this.#unattended.run(this.#noSession())
   }
 
-  #signInUnattended(origin: TokenOrigin, method: string): Promise<AuthSession> {
-    if (!this.maySignInUnattended(origin)) {
-      return Promise.reject(new NotAuthenticatedError(this.#noSessionMessage(method)))
-    }
-    return this.signInWithCredentials()
-  }
-
-  #noSessionMessage(method: string): string {
+  /** Why `getToken` has no session to give and cannot sign in by itself. */
+  #noSession(): string {
     if (this.#isChild) {
-      return `${method}: this impersonated client has no session (it expired, or its parent signed out); impersonate again through the parent`
+      return 'getToken: this impersonated client has no session (it expired, or its parent signed out); impersonate again through the parent'
     }
     if (this.#loggedOut && this.#config.credentials !== undefined) {
-      return `${method}: signed out by logout(); only an explicit sign-in or getToken() signs in again`
+      return 'getToken: signed out by logout(); only an explicit sign-in or getToken() signs in again'
     }
-    return `${method}: there is no session; sign in first, or create the client with \`credentials\``
+    return 'getToken: there is no session; sign in first, or create the client with `credentials`'
   }
 
   #startOver(): string {

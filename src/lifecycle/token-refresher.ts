@@ -1,18 +1,17 @@
 import type { ResolvedConfig } from '../config.js'
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
-import { RateLimitedError, UnexpectedResponseError } from '../errors/protocol.js'
+import { UnexpectedResponseError } from '../errors/protocol.js'
 import { NotAuthenticatedError, TokenNotRefreshableError } from '../errors/session-errors.js'
 import { AbortedError } from '../errors/transport.js'
 import type { AuthEventEmitter } from '../events.js'
 import { refreshRequest } from '../flows/refresh.js'
-import { retryDelayMs } from '../scheduler/backoff.js'
 import { isRefreshDue } from '../scheduler/next-refresh-at.js'
 import type { ReceivedAuth } from '../session/build-session.js'
 import type { SessionState } from '../session/session-state.js'
 import type { AuthSession } from '../session/types.js'
 import { abandonOnAbort } from './abandon-on-abort.js'
 import { disposedError } from './disposed.js'
-import { isUnreachable } from './failures.js'
+import { isUnreachable, retryDelayAfter } from './failures.js'
 import type { FleetSession } from './fleet-session.js'
 import type { SessionFactory } from './session-factory.js'
 
@@ -204,8 +203,7 @@ export class TokenRefresher {
 
   #recordSetback(error: AuthError, version: number, noProgress: boolean): void {
     const failures = (this.setback?.failures ?? 0) + 1
-    const retryAfterMs = error instanceof RateLimitedError ? error.retryAfterMs : undefined
-    const retryInMs = retryDelayMs(failures, { retryAfterMs, noProgress })
+    const retryInMs = retryDelayAfter(error, failures, noProgress)
     this.#setback = {
       failures,
       until: this.#config.now() + retryInMs,

@@ -2,13 +2,12 @@ import type { ResolvedConfig } from '../config.js'
 import { isAuthError } from '../errors/auth-error.js'
 import { ConfigError } from '../errors/config-error.js'
 import { NotAuthenticatedError } from '../errors/session-errors.js'
-import { AbortedError } from '../errors/transport.js'
 import { passwordSignIn } from '../flows/password.js'
 import { isNonEmptyString } from '../narrow.js'
 import type { ReceivedAuth } from '../session/build-session.js'
 import type { AuthSession, PasswordCredentials } from '../session/types.js'
 import type { FleetSession } from './fleet-session.js'
-import type { SignInRunner } from './sign-in.js'
+import { superseded, type SignInRunner } from './sign-in.js'
 
 /**
  * Signs in through the client's `credentials` callback, single-flight: concurrent callers share one sign-in. The
@@ -62,9 +61,7 @@ export class UnattendedSignIn {
       const signIn = async (): Promise<ReceivedAuth> => {
         const { identity, password } = await ask(credentials)
         // The callback may take a while (a vault): a logout() meanwhile must not be undone by this sign-in.
-        if (!isCurrent()) {
-          throw new AbortedError('credentials sign-in discarded: a later sign-in or logout() superseded it')
-        }
+        if (!isCurrent()) throw superseded('credentials')
         logger.info('signing in with credentials', { collection })
         return passwordSignIn(this.#config, collection, identity, password)
       }

@@ -3,17 +3,15 @@ import { pocketBaseRequest } from '../http/request.js'
 import type { TokenOrigin } from '../lifecycle/token-keeper.js'
 import type { AuthSession, SignedOutReason } from '../session/types.js'
 
-/** The timing of a realtime connection. */
-export const REALTIME_TIMING = Object.freeze({
-  /**
-   * The longest the subscriptions go without being submitted again with a fresh token (and the token checked
-   * with the server): PocketBase >= 0.38.1 drops a connection's auth silently when the user's password or the
-   * collection's token secret changes, so this bounds how long that can go unnoticed.
-   */
-  resubmitMs: 60_000,
-  /** A connection open at least this long is healthy: when it drops, the first attempt to reconnect is at once. */
-  stableMs: 5_000,
-})
+/**
+ * The longest the subscriptions go without being submitted again with a fresh token (and the token checked
+ * with the server): PocketBase >= 0.38.1 drops a connection's auth silently when the user's password or the
+ * collection's token secret changes, so this bounds how long that can go unnoticed.
+ */
+export const RESUBMIT_MS = 60_000
+
+/** A connection open at least this long is healthy: when it drops, the first attempt to reconnect is at once. */
+export const STABLE_MS = 5_000
 
 /** What a connection hears about the session. */
 export interface SessionHooks {

@@ -1,13 +1,19 @@
 import { isAuthError, type AuthError } from '../errors/auth-error.js'
-import { RateLimitedError, UnexpectedResponseError } from '../errors/protocol.js'
+import { UnexpectedResponseError } from '../errors/protocol.js'
 import { NotAuthenticatedError, TokenExpiredError } from '../errors/session-errors.js'
 import { AbortedError, NetworkError, TimeoutError } from '../errors/transport.js'
 import { disposedError } from '../lifecycle/disposed.js'
+import { retryDelayAfter } from '../lifecycle/failures.js'
 import type { TokenOrigin } from '../lifecycle/token-keeper.js'
-import { backoffDelayMs, RETRY_POLICY } from '../scheduler/backoff.js'
 import { SingleTimer } from '../scheduler/timer.js'
 import type { AuthSession, SignedOutReason } from '../session/types.js'
-import { identityOf, REALTIME_TIMING, submitSubscriptions, type RealtimeDeps } from './connection-deps.js'
+import {
+  identityOf,
+  RESUBMIT_MS,
+  STABLE_MS,
+  submitSubscriptions,
+  type RealtimeDeps,
+} from './connection-deps.js'
 import { openEventStream } from './open-stream.js'
 import { RealtimeEmitter, type RealtimeState } from './realtime-events.js'
 import { parseRecordEvent, SubscriptionRegistry, type RecordHandler } from './subscriptions.js'
@@ -17,7 +23,7 @@ import type { StreamMessage } from './event-stream.js'
 /**
  * One realtime connection of a db-interface, carrying every subscription it has: opens the stream, submits the
  * subscriptions with a fresh token (again after every refresh or sign-in of the same user, and at least every
- * {@link REALTIME_TIMING.resubmitMs}), reconnects with backoff after a drop and resubmits everything, and ends
+ * {@link RESUBMIT_MS}), reconnects with backoff after a drop and resubmits everything, and ends
  * with the session.
  */
 export class RealtimeConnection {
@@ -95,7 +101,7 @@ export class RealtimeConnection {
     })
     if (!isNew && this.#state === 'open' && !this.#subs.isWaiting(key)) return
     const accepted = this.#subs.wait(key, handler)
-    if (this.#state === 'idle' || this.#state === 'closed') this.#connect()
+    if (!this.#active) this.#connect()
     // Connected: submit now. Still opening (or retrying): the submission after PB_CONNECT takes it.
     else if (this.#clientId !== undefined) this.#requestSubmit('caller', false)
     return accepted
@@ -130,9 +136,7 @@ export class RealtimeConnection {
    * @returns `true` while the handler is subscribed and the connection is not ended
    */
   delivers(key: string, handler: RecordHandler): boolean {
-    return (
-      this.#state !== 'idle' && this.#state !== 'closed' && this.#subs.handlersOf(key)?.has(handler) === true
-    )
+    return this.#active && this.#subs.handlersOf(key)?.has(handler) === true
   }
 
   /** Ends every subscription and the connection (`closed`); a later `subscribe` opens a new one. */
@@ -160,7 +164,7 @@ export class RealtimeConnection {
   }
 
   #onSignedOut(reason: SignedOutReason): void {
-    if (this.#state === 'idle' || this.#state === 'closed') return
+    if (!this.#active) return
     const error =
       reason === 'logout'
         ? new NotAuthenticatedError('realtime: signed out by logout(); subscriptions paused')
@@ -175,9 +179,8 @@ export class RealtimeConnection {
    * Emits `disconnected` (with `error`) when a connection was active, and `error` when `report` says so.
    */
   #end(state: 'idle' | 'closed', keep: boolean, error?: AuthError, report = error !== undefined): void {
-    const wasActive = this.#state !== 'idle' && this.#state !== 'closed'
+    const wasActive = this.#active
     this.#stopStream()
-    this.#timer.cancel()
     this.#failures = 0
     this.#subs.rejectAll(error ?? new AbortedError('realtime: the connection was closed'))
     if (!keep) this.#subs.clear()
@@ -193,8 +196,15 @@ export class RealtimeConnection {
     if (report && error !== undefined) this.events.emit('error', error)
   }
 
+  /** Whether a connection is wanted: connecting, open or retrying (not `idle` or `closed`). */
+  get #active(): boolean {
+    return this.#state !== 'idle' && this.#state !== 'closed'
+  }
+
+  /** Stops the stream and every timer of it (handshake, resubmission, reconnect); its callbacks are ignored. */
   #stopStream(): void {
     clearTimeout(this.#retry)
+    this.#timer.cancel()
     this.#generation++
     this.#abort?.abort()
     this.#abort = undefined
@@ -205,7 +215,6 @@ export class RealtimeConnection {
 
   #connect(): void {
     this.#stopStream()
-    this.#timer.cancel()
     const generation = this.#generation
     const abort = (this.#abort = new AbortController())
     this.#state = 'connecting'
@@ -307,25 +316,21 @@ export class RealtimeConnection {
       this.events.emit('connected', { resumed: this.#resumed })
       this.#resumed = false
     }
-    if (generation === this.#generation)
-      this.#timer.arm(REALTIME_TIMING.resubmitMs, () => this.#resubmit(true))
+    if (generation === this.#generation) this.#timer.arm(RESUBMIT_MS, () => this.#resubmit(true))
   }
 
   /** The stream (or a submission) of `generation` failed: reconnect with backoff, or go idle with nothing left. */
   #dropped(generation: number, error: AuthError): void {
     if (generation !== this.#generation) return
     const wasOpen = this.#state === 'open'
-    const stable = wasOpen && this.#deps.config.now() - this.#openedAt >= REALTIME_TIMING.stableMs
+    const stable = wasOpen && this.#deps.config.now() - this.#openedAt >= STABLE_MS
     this.#stopStream()
-    this.#timer.cancel()
     // Callers waiting for this attempt learn its failure; what stays was accepted on an earlier connection.
     this.#subs.rejectAll(error)
     // Nothing left (the first attempt failed): its callers have the error; `disconnected` still says why.
     if (this.#subs.size === 0) return this.#end('idle', false, error, false)
     this.#failures = stable ? 1 : this.#failures + 1
-    const retryAfter =
-      error instanceof RateLimitedError ? Math.min(error.retryAfterMs ?? 0, RETRY_POLICY.retryAfterMaxMs) : 0
-    const retryInMs = stable ? 0 : Math.max(backoffDelayMs(this.#failures - 1), retryAfter)
+    const retryInMs = stable ? 0 : retryDelayAfter(error, this.#failures)
     this.#resumed = true
     this.#state = 'retrying'
     this.#deps.config.logger.warn('realtime disconnected', { code: error.code, retryInMs })

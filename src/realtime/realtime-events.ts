@@ -1,5 +1,5 @@
 import type { AuthError } from '../errors/auth-error.js'
-import type { Logger } from '../logger.js'
+import { asError, SafeEmitter } from '../events.js'
 
 /** Where a db-interface's realtime connection is. */
 export type RealtimeState =
@@ -55,71 +55,12 @@ export type RealtimeListener<K extends RealtimeEventName> = (payload: RealtimeEv
 
 /**
  * The typed emitter of `db.realtime`: listeners are called synchronously and never awaited; one that throws or
- * rejects becomes an `error` event (an `error` listener's own failure is only logged), so no listener can break
- * the connection.
+ * rejects, and a subscription's handler that does, becomes an `error` event (an `error` listener's own failure is
+ * only logged), so no listener can break the connection.
  */
-export class RealtimeEmitter {
-  readonly #listeners = new Map<RealtimeEventName, Set<(payload: never) => void>>()
-  readonly #logger: Logger
-
-  /** @param logger - where a failing `error` listener is reported (without the error itself) */
-  constructor(logger: Logger) {
-    this.#logger = logger
-  }
-
-  /**
-   * Subscribes; returns the unsubscribe function (idempotent).
-   *
-   * @param event - the event's name
-   * @param listener - called with the event's payload
-   * @returns a function that removes this listener
-   */
-  on<K extends RealtimeEventName>(event: K, listener: RealtimeListener<K>): () => void {
-    let set = this.#listeners.get(event)
-    if (set === undefined) this.#listeners.set(event, (set = new Set()))
-    const own = (payload: RealtimeEvents[K]): void => listener(payload)
-    set.add(own)
-    return () => {
-      set.delete(own)
-    }
-  }
-
-  /**
-   * Calls every listener of `event`, in subscription order.
-   *
-   * @param event - the event's name
-   * @param payload - passed to every listener
-   */
-  emit<K extends RealtimeEventName>(event: K, payload: RealtimeEvents[K]): void {
-    const set = this.#listeners.get(event)
-    if (set === undefined) return
-    for (const listener of [...set]) {
-      this.call(listener as (payload: RealtimeEvents[K]) => unknown, payload, event)
-    }
-  }
-
-  /**
-   * Calls a listener or a subscription handler so that its failure, thrown or as a rejected promise, becomes an
-   * `error` event instead of escaping.
-   *
-   * @param fn - the listener or handler
-   * @param payload - its argument
-   * @param event - the event it listens to, or `undefined` for a subscription handler
-   */
-  call<P>(fn: (payload: P) => unknown, payload: P, event?: RealtimeEventName): void {
-    try {
-      const result = fn(payload)
-      if (result instanceof Promise) result.catch((error: unknown) => this.#failed(error, event))
-    } catch (error) {
-      this.#failed(error, event)
-    }
-  }
-
-  #failed(error: unknown, event: RealtimeEventName | undefined): void {
-    if (event === 'error') {
-      this.#logger.error('a realtime error listener threw', { event })
-      return
-    }
-    this.emit('error', error instanceof Error ? error : new Error(String(error)))
+export class RealtimeEmitter extends SafeEmitter<RealtimeEvents> {
+  protected override listenerFailed(error: unknown, event: RealtimeEventName | undefined): void {
+    if (event === 'error') return this.logger.error('a realtime error listener threw', { event })
+    this.emit('error', asError(error))
   }
 }

@@ -128,17 +128,14 @@ export class SubscriptionRegistry {
   }
 
   /**
-   * Removes a handler.
+   * Removes a handler; a topic left without handlers is removed too.
    *
    * @param key - the topic
    * @param handler - the handler
-   * @returns `true` when that left the topic without handlers (it was removed: the server must be told)
    */
-  remove(key: string, handler: RecordHandler): boolean {
+  remove(key: string, handler: RecordHandler): void {
     const set = this.#handlers.get(key)
-    if (set === undefined || !set.delete(handler) || set.size > 0) return false
-    this.#handlers.delete(key)
-    return true
+    if (set?.delete(handler) === true && set.size === 0) this.#handlers.delete(key)
   }
 
   /** Forgets every subscription (their handlers are never called again). */

@@ -1,5 +1,4 @@
-import { UnexpectedResponseError } from '../errors/protocol.js'
-import { requestLabel } from '../errors/request-label.js'
+import { responseProblem } from '../errors/body-check.js'
 import type { FailedExchange } from '../errors/auth-error.js'
 import { readAuthTokenClaims } from './claims.js'
 import type { AuthResponseBody } from './auth-response.js'
@@ -39,13 +38,10 @@ export function buildSession(
         ? 'collectionId'
         : undefined
   if (mismatch !== undefined) {
-    throw new UnexpectedResponseError(
-      `${requestLabel(exchange)}: the response token does not belong to the returned record (claim "${mismatch}" differs from record.${mismatch})`,
-      {
-        exchange,
-        ...(exchange.status === undefined ? {} : { status: exchange.status }),
-        issues: [{ path: `token.${mismatch}`, message: `must equal record.${mismatch}` }],
-      },
+    throw responseProblem(
+      exchange,
+      `the response token does not belong to the returned record (claim "${mismatch}" differs from record.${mismatch})`,
+      { path: `token.${mismatch}`, message: `must equal record.${mismatch}` },
     )
   }
   return Object.freeze({

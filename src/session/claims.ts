@@ -1,7 +1,6 @@
 import { decodeJwt, type JWTPayload } from 'jose'
 import type { FailedExchange } from '../errors/auth-error.js'
-import { UnexpectedResponseError } from '../errors/protocol.js'
-import { requestLabel } from '../errors/request-label.js'
+import { responseProblem } from '../errors/body-check.js'
 import { isNonEmptyString } from '../narrow.js'
 
 /** The claims of a PocketBase auth token that the SDK relies on. */
@@ -54,13 +53,10 @@ export function readAuthTokenClaims(token: string, exchange?: FailedExchange): A
   if (exchange === undefined) return undefined
   const path = result.claim === 'token' ? 'token' : `token.${result.claim}`
   const subject = result.claim === 'token' ? 'it' : `claim "${result.claim}"`
-  throw new UnexpectedResponseError(
-    `${requestLabel(exchange)}: the response token is not a PocketBase auth token: ${subject} ${result.problem}`,
-    {
-      exchange,
-      ...(exchange.status === undefined ? {} : { status: exchange.status }),
-      issues: [{ path, message: result.problem }],
-    },
+  throw responseProblem(
+    exchange,
+    `the response token is not a PocketBase auth token: ${subject} ${result.problem}`,
+    { path, message: result.problem },
   )
 }
 

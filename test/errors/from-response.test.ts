@@ -10,7 +10,10 @@ import {
 import type { FirstFactor } from '../../src/errors/mfa.js'
 import {
   errorFromResponse,
-  FIELD_ERROR_LIMITS,
+  MAX_FIELD_ERROR_DEPTH,
+  MAX_FIELD_ERROR_ENTRIES,
+  MAX_FIELD_ERRORS,
+  MAX_FIELD_PATH_LENGTH,
   flattenFieldErrors,
   type EndpointKind,
   type ResponseContext,
@@ -810,8 +813,8 @@ describe('hostile error bodies', () => {
     return data
   }
 
-  it(`reads field errors down to ${FIELD_ERROR_LIMITS.maxDepth} levels of nesting, and no deeper`, () => {
-    const deepest = FIELD_ERROR_LIMITS.maxDepth
+  it(`reads field errors down to ${MAX_FIELD_ERROR_DEPTH} levels of nesting, and no deeper`, () => {
+    const deepest = MAX_FIELD_ERROR_DEPTH
     expect(Object.keys(flattenFieldErrors(nested(deepest)))).toEqual([
       [...Array.from({ length: deepest }, (_, level) => `l${level}`), 'field'].join('.'),
     ])
@@ -822,16 +825,16 @@ describe('hostile error bodies', () => {
     expect(() => flattenFieldErrors(nested(100_000))).not.toThrow()
   })
 
-  it(`keeps at most ${FIELD_ERROR_LIMITS.maxFieldErrors} field errors`, () => {
+  it(`keeps at most ${MAX_FIELD_ERRORS} field errors`, () => {
     const data = Object.fromEntries(Array.from({ length: 1_000 }, (_, index) => [`f${index}`, required]))
     const fieldErrors = flattenFieldErrors(data)
-    expect(Object.keys(fieldErrors)).toHaveLength(FIELD_ERROR_LIMITS.maxFieldErrors)
+    expect(Object.keys(fieldErrors)).toHaveLength(MAX_FIELD_ERRORS)
     expect(fieldErrors.f0).toEqual(required)
   })
 
-  it(`looks at no more than ${FIELD_ERROR_LIMITS.maxEntries} entries in all`, () => {
+  it(`looks at no more than ${MAX_FIELD_ERROR_ENTRIES} entries in all`, () => {
     const data: Record<string, unknown> = {}
-    for (let index = 0; index < FIELD_ERROR_LIMITS.maxEntries; index++) data[`n${index}`] = { notAnError: 1 }
+    for (let index = 0; index < MAX_FIELD_ERROR_ENTRIES; index++) data[`n${index}`] = { notAnError: 1 }
     data.last = required
     expect(flattenFieldErrors(data)).toEqual({})
   })
@@ -841,7 +844,7 @@ describe('hostile error bodies', () => {
       ['k'.repeat(10_000)]: { code: 'c\r\n'.repeat(1_000), message: 'm\u001b[31m'.repeat(100_000) },
     })
     const [[path, error]] = Object.entries(fieldErrors) as [[string, { code: string; message: string }]]
-    expect(path.length).toBeLessThanOrEqual(FIELD_ERROR_LIMITS.maxPathLength + 1)
+    expect(path.length).toBeLessThanOrEqual(MAX_FIELD_PATH_LENGTH + 1)
     expect(error.code.length).toBeLessThanOrEqual(501)
     expect(error.message.length).toBeLessThanOrEqual(501)
     expect(hasControlCharacters(`${path}${error.code}${error.message}`)).toBe(false)

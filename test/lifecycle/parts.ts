@@ -5,7 +5,7 @@
  */
 import { resolveConfig, type AuthClientOptions, type ResolvedConfig } from '../../src/config.js'
 import { AuthEventEmitter, type AuthEventName, type AuthEvents } from '../../src/events.js'
-import type { LogContext, Logger } from '../../src/logger.js'
+import { silentLogger, type LogContext, type Logger } from '../../src/logger.js'
 import { parseAuthResponse } from '../../src/session/auth-response.js'
 import { buildSession, type ReceivedAuth } from '../../src/session/build-session.js'
 import type { SessionChange } from '../../src/session/session-state.js'
@@ -116,15 +116,20 @@ export function changeRecorder(): { hook: (change: SessionChange) => void; chang
 /** Every event of an emitter, by name, in order of emission. */
 export type RecordedEvents = { -readonly [K in AuthEventName]: AuthEvents[K][] }
 
+/** An emitter whose listener failures are rethrown instead of logged and re-emitted. */
+class RethrowingEmitter extends AuthEventEmitter {
+  protected override listenerFailed(error: unknown): void {
+    throw error
+  }
+}
+
 /**
  * An emitter whose every event is recorded; a listener failure is rethrown, so a test sees it.
  *
  * @returns the emitter and what it emitted
  */
 export function recordingEmitter(): { events: AuthEventEmitter; seen: RecordedEvents } {
-  const events = new AuthEventEmitter((error) => {
-    throw error
-  })
+  const events = new RethrowingEmitter(silentLogger)
   const seen: RecordedEvents = {
     signedIn: [],
     tokenRefreshed: [],
