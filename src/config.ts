@@ -46,28 +46,28 @@ export interface AuthClientOptions {
    * Called to sign in again, unattended, when there is no session or the token can no longer be refreshed.
    * The client never keeps the password: it asks each time. @default undefined
    */
-  credentials?: (() => Promise<PasswordCredentials> | PasswordCredentials) | undefined
+  credentials?: () => Promise<PasswordCredentials> | PasswordCredentials
   /** `fetch` to use; looked up on every request. @default globalThis.fetch */
-  fetch?: typeof globalThis.fetch | undefined
+  fetch?: typeof globalThis.fetch
   /** Clock in epoch milliseconds. @default Date.now */
   now?: () => number
   /** Receives what the client does; never secrets. @default a silent logger */
   logger?: Logger
   /** `User-Agent` header to send (ignored by browsers). @default undefined */
-  userAgent?: string | undefined
+  userAgent?: string
   /** Where the session lives. @default createMemoryTokenStore() */
-  store?: TokenStore | undefined
+  store?: TokenStore
   /**
    * The secret of a collection's `authRule` gate (see `pocketbase-auth/totp`): sent as the
    * `X-PocketBase-Auth-Gate` header on auth-with-* and auth-refresh requests only, never logged. At least 32
    * characters of `A-Z a-z 0-9 _ -`. @default undefined (no header)
    */
-  gateSecret?: string | undefined
+  gateSecret?: string
   /**
    * A session shared with other processes of the same identity (`createRedisSessionShare` from
    * `pocketbase-auth/redis`): they sign in once, refresh once and re-sign-in once for all. @default undefined
    */
-  share?: SessionShare | undefined
+  share?: SessionShare
 }
 
 /** `AuthClientOptions` after validation and defaults: nothing optional but what is truly optional. */
@@ -251,14 +251,24 @@ export function resolveConfig(options: unknown): ResolvedConfig & { store: Token
 
 /**
  * Options for a child client (impersonation) that shares this client's connection settings, clock, logger and
- * gate secret, but not its `credentials` (a child never signs in by itself), its `share` (each child impersonates
- * for itself) nor its `store` (nor its session).
+ * gate secret, but not its `credentials` (a child never signs in by itself) nor its `store` (nor its session).
  *
  * @param config - the parent client's resolved config
  * @param collection - the child's auth collection
  * @returns options for the child's `AuthClient`
  */
 export function childOptions(config: ResolvedConfig, collection: string): AuthClientOptions {
-  // A resolved config has one field per option (a client's also holds its `store`): every other one is shared.
-  return { ...config, collection, credentials: undefined, share: undefined, store: undefined }
+  return {
+    url: config.url,
+    collection,
+    autoRefresh: config.autoRefresh,
+    refreshSkewSeconds: config.refreshSkewSeconds,
+    timeoutMs: config.timeoutMs,
+    maxClockSkewSeconds: config.maxClockSkewSeconds,
+    now: config.now,
+    logger: config.logger,
+    ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
+    ...(config.userAgent === undefined ? {} : { userAgent: config.userAgent }),
+    ...(config.gateSecret === undefined ? {} : { gateSecret: config.gateSecret }),
+  }
 }
