@@ -1,6 +1,7 @@
 /**
  * `createRequestAuth`, built once per HMAC implementation: the entry's default export condition signs cookies with
- * the HMAC of `@noble/hashes` (plain JavaScript), its `node` condition with `node:crypto`. Both write and read the same cookies.
+ * the HMAC of `@noble/hashes` (plain JavaScript), its `node` condition with `node:crypto`. Both write and read
+ * the same cookies.
  * @module
  */
 import { CookieJar } from './cookie-jar.js'

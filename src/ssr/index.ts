@@ -1,8 +1,8 @@
 /**
  * `pocketbase-auth/ssr`: PocketBase sessions for server-rendered web apps, in cookies, with a client per request.
- * This build signs cookies with `@noble/hashes`'s HMAC-SHA-256 (plain JavaScript: Edge runtimes, Workers); under Node the `node`
- * export condition picks `./node.ts`, which uses `node:crypto`. Both export the same names and read each other's
- * cookies.
+ * This build signs cookies with `@noble/hashes`'s HMAC-SHA-256 (plain JavaScript: Edge runtimes, Workers);
+ * under Node the `node` export condition picks `./node.ts`, which uses `node:crypto`. Both export the same names
+ * and read each other's cookies.
  * @module
  */
 import { requestAuthFactory, type CreateRequestAuth } from './create-request-auth.js'

@@ -1,6 +1,6 @@
 /**
- * Everything `pocketbase-auth/ssr` exports besides its factory, shared by both builds (`index.ts` and `node.ts`, which
- * differ only in the hash they give the factory).
+ * Everything `pocketbase-auth/ssr` exports besides its factory, shared by both builds (`index.ts` and
+ * `node.ts`, which differ only in the hash they give the factory).
  * @module
  */
 export { parseCookieHeader, serializeCookie } from './cookie-header.js'
