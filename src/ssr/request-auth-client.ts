@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  AbortedError,
   AuthClient,
   ConfigError,
   InvalidCredentialsError,
@@ -26,7 +27,7 @@ import {
   type StartOAuth2Options,
   type StartOAuth2Result,
 } from '../index.js'
-import { InputCheck, parseOAuth2Callback, refreshRequest, runSignIn } from '../kit.js'
+import { InputCheck, parseOAuth2Callback, raceAbort, refreshRequest, runSignIn } from '../kit.js'
 import type { CookieJar } from './cookie-jar.js'
 import type { CookieSessionStore } from './session-store.js'
 import type { PendingMfa, PendingOTP, SignInCookies } from './sign-in-cookies.js'
@@ -105,11 +106,17 @@ export class RequestAuthClient extends AuthClient {
     const { store, jar, now, refreshAfterShare, logger } = this.#parts
     const legacy = store.takeLegacyToken()
     if (legacy !== undefined) {
-      this.#adopting = this.#adoptOfficialCookie(legacy, options?.signal).finally(() => {
+      this.#adopting = this.#adoptOfficialCookie(legacy).finally(() => {
         this.#adopting = undefined
       })
     }
-    if (this.#adopting !== undefined) return this.#adopting
+    if (this.#adopting !== undefined) {
+      // The caller's signal ends its own wait; the shared confirmation goes on for the other callers.
+      const signal = options?.signal
+      return signal === undefined
+        ? this.#adopting
+        : raceAbort(this.#adopting, signal, () => new AbortedError('getSession: aborted by the caller'))
+    }
     const session = this.session
     if (session === null) return null
     const expired = now() >= session.expiresAt
@@ -392,11 +399,9 @@ export class RequestAuthClient extends AuthClient {
   }
 
   /** Confirms an official-SDK cookie's token with PocketBase (auth-refresh) and adopts the answer as a sign-in. */
-  async #adoptOfficialCookie(token: string, signal: AbortSignal | undefined): Promise<AuthSession | null> {
+  async #adoptOfficialCookie(token: string): Promise<AuthSession | null> {
     try {
-      return await runSignIn(this, 'password', (config) =>
-        refreshRequest(config, config.collection, token, signal === undefined ? undefined : { signal }),
-      )
+      return await runSignIn(this, 'password', (config) => refreshRequest(config, config.collection, token))
     } catch (error) {
       if (!isAuthError(error) || !NOT_A_SESSION.has(error.code)) {
         this.#parts.store.returnLegacyToken(token) // an outage: a later getSession() of this request asks again

@@ -192,6 +192,21 @@ describe("the official SDK's pb_auth cookie", () => {
     expect(browser.get('pb_auth')?.startsWith('v1~')).toBe(true)
   })
 
+  it("a caller's signal ends its own wait only: the other caller gets the confirmed session", async () => {
+    pb.reset()
+    const browser = new FakeBrowser(now)
+    browser.put('pb_auth', legacy(makeJwt({}, clock)))
+    const { auth } = client(browser)
+    const before = pb.count('auth-refresh')
+    const controller = new AbortController()
+    const [aborted, waited] = [auth.getSession({ signal: controller.signal }), auth.getSession()]
+    controller.abort()
+    await expect(aborted).rejects.toMatchObject({ code: 'aborted' })
+    expect((await waited)?.recordId).toBe('record1234567ab')
+    expect(pb.count('auth-refresh')).toBe(before + 1)
+    expect(browser.get('pb_auth')?.startsWith('v1~')).toBe(true)
+  })
+
   it('is deleted when PocketBase rejects its token', async () => {
     pb.reset()
     const browser = new FakeBrowser(now)
